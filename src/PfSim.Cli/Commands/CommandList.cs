@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace PfSim.Cli;
+
+/// <summary>Every pfsim command, in the order --help lists them. One line per command; each lives in its own file.</summary>
+internal static class CommandList
+{
+    public static IEnumerable<Command> Create(CliContext ctx)
+    {
+        yield return VersionCommand.Create(ctx);
+    }
+}

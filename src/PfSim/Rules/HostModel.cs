@@ -1,0 +1,62 @@
+namespace PfSim.Rules;
+
+/// <summary>One address configured on an interface.</summary>
+public sealed record InterfaceAddress(Address Address, int Prefix, Address? Peer = null, Address? Broadcast = null)
+{
+    public Address Network => Address.Mask(Prefix);
+}
+
+/// <summary>An interface of the machine pf runs on: addresses and interface groups.</summary>
+public sealed record HostInterface(string Name, IReadOnlyList<InterfaceAddress> Addresses, IReadOnlyList<string> Groups);
+
+/// <summary>
+/// What a ruleset's meaning depends on besides its text: the interfaces of the machine pf runs on
+/// (for <c>(if)</c>, <c>if:network</c>, <c>self</c>, <c>antispoof</c>), host, user and group names.
+/// </summary>
+public sealed class HostModel
+{
+    public List<HostInterface> Interfaces { get; } = [];
+    /// <summary>Host names → addresses, as the resolver would answer at load time.</summary>
+    public Dictionary<string, List<Address>> Hosts { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, uint> Users { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, uint> Groups { get; } = new(StringComparer.Ordinal);
+
+    public HostInterface? FindInterface(string name) => Interfaces.FirstOrDefault(i => i.Name == name);
+
+    /// <summary>Interfaces whose name or one of whose groups is <paramref name="nameOrGroup"/>.</summary>
+    public IEnumerable<HostInterface> InterfacesIn(string nameOrGroup) =>
+        Interfaces.Where(i => i.Name == nameOrGroup || i.Groups.Contains(nameOrGroup));
+
+    /// <summary>True when interface <paramref name="ifname"/> is <paramref name="nameOrGroup"/> or belongs to that group.
+    /// An interface the model does not know belongs to its driver group ("em" for "em0"), as in the kernel.</summary>
+    public bool InterfaceMatches(string ifname, string nameOrGroup)
+    {
+        if (ifname == nameOrGroup) return true;
+        var itf = FindInterface(ifname);
+        if (itf is not null) return itf.Groups.Contains(nameOrGroup);
+        return DriverGroup(ifname) == nameOrGroup;
+    }
+
+    /// <summary>The interface-type group the kernel puts every interface in: the name without its unit number.</summary>
+    public static string DriverGroup(string ifname) => ifname.TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9');
+
+    /// <summary>The stock BSD box of pfctl's regression suites: lo0 only, base-system users and groups.</summary>
+    public static HostModel Default { get; } = CreateDefault();
+
+    public static HostModel CreateDefault()
+    {
+        var h = new HostModel();
+        h.Interfaces.Add(new HostInterface("lo0",
+        [
+            new InterfaceAddress(Address.Parse("127.0.0.1"), 8),
+            new InterfaceAddress(Address.Parse("::1"), 128),
+            new InterfaceAddress(Address.Parse("fe80::1"), 64),
+        ], ["lo"]));
+        h.Hosts["localhost"] = [Address.Parse("127.0.0.1"), Address.Parse("::1")];
+        foreach (var (name, id) in new (string, uint)[] { ("root", 0), ("daemon", 1), ("operator", 2), ("bin", 3), ("sshd", 27), ("_pflogd", 74), ("www", 67), ("nobody", 32767) })
+            h.Users[name] = id;
+        foreach (var (name, id) in new (string, uint)[] { ("wheel", 0), ("daemon", 1), ("kmem", 2), ("sys", 3), ("tty", 4), ("operator", 5), ("staff", 20), ("www", 67), ("nogroup", 65533), ("nobody", 65534) })
+            h.Groups[name] = id;
+        return h;
+    }
+}
