@@ -39,10 +39,10 @@ public static class PfGen
     }
 
     /// <summary>Packets anywhere in header space.</summary>
-    public static Gen<PacketSpec> Packets(PfConfig config) => Within(config, HeaderSpace.For(config).Universe);
+    public static Gen<TestPacket> Packets(PfConfig config) => Within(config, HeaderSpace.For(config).Universe);
 
     /// <summary>Packets that lie in <paramref name="region"/> (boxes of the config's header space).</summary>
-    public static Gen<PacketSpec> Within(PfConfig config, IReadOnlyList<Box> region, HeaderSpace? space = null)
+    public static Gen<TestPacket> Within(PfConfig config, IReadOnlyList<Box> region, HeaderSpace? space = null)
     {
         if (region.Count == 0) throw new ArgumentException("the region holds no packet", nameof(region));
         space ??= HeaderSpace.For(config);
@@ -51,7 +51,7 @@ public static class PfGen
     }
 
     /// <summary>A packet of one box.</summary>
-    public static Gen<PacketSpec> InBox(Box b, HeaderSpace space, RulesetValues values)
+    public static Gen<TestPacket> InBox(Box b, HeaderSpace space, RulesetValues values)
     {
         var ifs = b.Set(Box.Iface).Values().ToArray();
         var named = ifs.Where(i => space.Interfaces[i] != HeaderSpace.OtherInterface).ToArray();
@@ -85,7 +85,7 @@ public static class PfGen
                from ty in typeGen
                from c in code
                from id in Gen.Choose(1, 65535)
-               select new PacketSpec
+               select new TestPacket
                {
                    Interface = space.Interfaces[i],
                    Direction = (Direction)d,
@@ -98,20 +98,20 @@ public static class PfGen
                    IcmpType = p is 1 or 58 ? ty : 0,
                    IcmpCode = p is 1 or 58 ? c : 0,
                    IcmpId = p is 1 or 58 ? id : 0,
-               };
+               }.WithQuoteIfError();
     }
 
     /// <summary>
     /// Simpler packets of the same region: one field at a time moved to the region's plainest value for it
     /// (a well-known port, the network's first host, a SYN), so a failing case shrinks to the fields that matter.
     /// </summary>
-    public static IEnumerable<PacketSpec> Shrink(PacketSpec p, IReadOnlyList<Box> region, HeaderSpace space)
+    public static IEnumerable<TestPacket> Shrink(TestPacket p, IReadOnlyList<Box> region, HeaderSpace space)
     {
         var point = p.ToPoint(space);
         var box = region.FirstOrDefault(b => b.Contains(point));
         if (box is null) yield break;
         var w = box.Witness();
-        var plain = PacketSpec.FromPoint(w, space);
+        var plain = TestPacket.FromPoint(w, space);
         if (p.IcmpId != 1 && p.Protocol is 1 or 58) yield return p with { IcmpId = 1 };
         if (p.Interface != plain.Interface) yield return p with { Interface = plain.Interface };
         if (p.Direction != plain.Direction) yield return p with { Direction = plain.Direction };
@@ -125,7 +125,7 @@ public static class PfGen
     }
 
     /// <summary>An arbitrary (generator and shrinker) of packets in a region.</summary>
-    public static Arbitrary<PacketSpec> Arbitrary(PfConfig config, IReadOnlyList<Box> region, HeaderSpace? space = null)
+    public static Arbitrary<TestPacket> Arbitrary(PfConfig config, IReadOnlyList<Box> region, HeaderSpace? space = null)
     {
         space ??= HeaderSpace.For(config);
         var s = space;

@@ -24,7 +24,8 @@ internal static class AddressSets
             case AddressKind.Any:
                 return [new(4, 0, HeaderSpace.V4Max), new(6, 0, UInt128.MaxValue)];
             case AddressKind.Network:
-                return [AddressInterval.Network(m.Address, m.Prefix)];
+                // A /0 network matches every address of both families, as PF_MATCHA with an all-zero mask does.
+                return m.Prefix == 0 ? [new(4, 0, HeaderSpace.V4Max), new(6, 0, UInt128.MaxValue)] : [AddressInterval.Network(m.Address, m.Prefix)];
             case AddressKind.Range:
                 return m.RangeEnd < m.Address ? [] : [new(m.Address.IsV4 ? 4 : 6, HeaderPoint.ToNumber(m.Address), HeaderPoint.ToNumber(m.RangeEnd))];
             case AddressKind.Table:
@@ -70,7 +71,7 @@ internal static class AddressSets
             foreach (var a in addrs)
             {
                 if (m.Modifiers.HasFlag(InterfaceModifier.Network)) result.Add(AddressInterval.Network(a.Address, a.Prefix));
-                else if (m.Modifiers.HasFlag(InterfaceModifier.Broadcast)) { if (a.Broadcast is { } b) result.Add(AddressInterval.Network(b, b.Bits)); }
+                else if (m.Modifiers.HasFlag(InterfaceModifier.Broadcast)) { var b = a.Broadcast ?? a.Address.Last(a.Prefix); result.Add(AddressInterval.Network(b, b.Bits)); }
                 else if (m.Modifiers.HasFlag(InterfaceModifier.Peer)) { if (a.Peer is { } p) result.Add(AddressInterval.Network(p, p.Bits)); }
                 else result.Add(AddressInterval.Network(a.Address, a.Address.Bits));
             }

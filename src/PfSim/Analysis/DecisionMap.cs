@@ -51,7 +51,7 @@ public readonly record struct DecidedBox(Box Box, Decider Decider, object? Carry
 /// The stateless first-packet decision of a whole configuration over header space, as disjoint boxes each
 /// with its deciding rule. Evaluates like pf_test_rule: rules in order, last match wins, quick stops,
 /// anchors are entered when their own criteria match, a quick anchor stops when a pass/block rule
-/// inside it matched; match rules never decide.
+/// inside it matched; match rules never decide, but a quick one ends the evaluation.
 /// </summary>
 public sealed class DecisionMap
 {
@@ -165,7 +165,9 @@ public sealed class DecisionMap
             }
             else if (rule.Action == RuleAction.Match)
             {
-                next.AddRange(inside);
+                // pf_match_rule breaks on quick for match rules too: the decision so far stands.
+                if (rule.Quick) foreach (var it in inside) decided.Add(new DecidedBox(it.Box, it.Last, it.Carry));
+                else next.AddRange(inside);
             }
             else
             {

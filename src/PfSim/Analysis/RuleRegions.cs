@@ -23,10 +23,10 @@ public sealed class RuleRegions(HeaderSpace space, PfConfig config)
 
     public HeaderSpace Space => space;
 
-    /// <summary>ICMP types pf_icmp_mapping puts in the reply direction (icmp_dir OUT), IPv4.</summary>
+    /// <summary>ICMP types pf_icmp_mapping puts in the reply direction (icmp_dir OUT), IPv4 (the mapping follows the packet's family).</summary>
     public static readonly ByteSet Icmp4Replies = ByteSet.Of(0, 9, 14, 16, 18, 34, 36);
-    /// <summary>The same for ICMPv6: echo reply, MLD report/done, router and neighbour advertisement, node information reply.</summary>
-    public static readonly ByteSet Icmp6Replies = ByteSet.Of(129, 131, 132, 134, 136, 140);
+    /// <summary>The same for ICMPv6: echo reply, node information reply, and type 201 (neighbour advertisements count as errors there).</summary>
+    public static readonly ByteSet Icmp6Replies = ByteSet.Of(129, 140, 201);
 
     public RuleRegion Of(Rule rule, Ruleset? owner = null)
     {
@@ -71,8 +71,8 @@ public sealed class RuleRegions(HeaderSpace space, PfConfig config)
         {
             var replies = new List<Box>
             {
-                space.Full().WithSet(Box.Proto, ByteSet.Of(1)).WithSet(Box.IcmpType, Icmp4Replies),
-                space.Full().WithSet(Box.Proto, ByteSet.Of(58)).WithSet(Box.IcmpType, Icmp6Replies),
+                space.Full().WithSet(Box.Af, ByteSet.Of(4)).WithSet(Box.Proto, HeaderSpace.IcmpProtos).WithSet(Box.IcmpType, Icmp4Replies),
+                space.Full().WithSet(Box.Af, ByteSet.Of(6)).WithSet(Box.Proto, HeaderSpace.IcmpProtos).WithSet(Box.IcmpType, Icmp6Replies),
             };
             region = Region.Subtract(region, replies);
         }

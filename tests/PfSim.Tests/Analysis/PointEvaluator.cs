@@ -40,7 +40,11 @@ public static class PointEvaluator
                 if (r.Quick && inner) return true;
                 continue;
             }
-            if (r.Action == RuleAction.Match) continue;
+            if (r.Action == RuleAction.Match)
+            {
+                if (r.Quick) return true;
+                continue;
+            }
             last = new Decider(DecisionKind.Rule, new RuleSite(r, rs));
             matchedHere = true;
             if (r.Quick) return true;
@@ -75,7 +79,7 @@ public static class PointEvaluator
                 if (r.IcmpType != 0 && r.IcmpType != p.IcmpType + 1) return false;
                 if (r.IcmpCode != 0 && r.IcmpCode != p.IcmpCode + 1) return false;
                 if (config.Dialect != Dialect.FreeBsd && r.IsStateful && !r.StateOptions.Sloppy &&
-                    (p.Proto == 1 ? RuleRegions.Icmp4Replies : RuleRegions.Icmp6Replies).Contains(p.IcmpType)) return false;
+                    (p.Af == 4 ? RuleRegions.Icmp4Replies : RuleRegions.Icmp6Replies).Contains(p.IcmpType)) return false;
                 break;
         }
         return true;
@@ -86,7 +90,7 @@ public static class PointEvaluator
         bool hit = m.Kind switch
         {
             AddressKind.Any => true,
-            AddressKind.Network => a.InNetwork(m.Address, m.Prefix),
+            AddressKind.Network => m.Prefix == 0 || a.InNetwork(m.Address, m.Prefix),
             AddressKind.Range => a.Family == m.Address.Family && a >= m.Address && a <= m.RangeEnd,
             AddressKind.Table => (m.Table ?? rs.FindTable(m.Name!))?.Contains(a) ?? false,
             _ => throw new NotSupportedException(m.Kind.ToString()),

@@ -7,7 +7,7 @@ namespace PfSim.Testing;
 /// One packet as a test speaks of it: where pf sees it (interface, direction) and its header fields.
 /// Printed as a line of a <c>pfsim eval</c> packet script, so a failing witness can be replayed.
 /// </summary>
-public sealed record PacketSpec
+public sealed record TestPacket
 {
     public required string Interface { get; init; }
     public Direction Direction { get; init; } = Direction.In;
@@ -27,6 +27,35 @@ public sealed record PacketSpec
     public uint Ack { get; init; }
 
     public Af Family => Source.Family;
+    /// <summary>TCP/UDP payload bytes (data segments of a flow).</summary>
+    public int PayloadLength { get; init; }
+    public byte Ttl { get; init; } = 64;
+
+    /// <summary>The packet's bytes, as PfSim's packet builder writes them (valid checksums).</summary>
+    public byte[] Build() => PfSim.Packets.PacketBuilder.Build(ToBuilderSpec());
+
+    internal PfSim.Packets.PacketSpec ToBuilderSpec() => new()
+    {
+        Src = Source, Dst = Destination, Proto = (byte)Protocol,
+        SrcPort = (ushort)SourcePort, DstPort = (ushort)DestinationPort,
+        Flags = (PfSim.Packets.TcpFlags)TcpFlags, Seq = Seq, Ack = Ack,
+        IcmpType = (byte)IcmpType, IcmpCode = (byte)IcmpCode, IcmpId = (ushort)IcmpId, IcmpSeq = 1,
+        PayloadLength = PayloadLength, Ttl = Ttl,
+        Quoted = Quoted?.ToBuilderSpec(),
+    };
+
+    /// <summary>True for ICMP error messages (they quote a packet and never create state).</summary>
+    public bool IsIcmpError => Protocol is 1 or 58 &&
+        PfSim.Engine.IcmpMapping.Map(Family, (byte)IcmpType, (ushort)IcmpId, 0, out _, out _, out _);
+
+    /// <summary>An ICMP error gets the packet it answers (a UDP probe from the destination back to the source), as a real one carries.</summary>
+    public TestPacket WithQuoteIfError() => !IsIcmpError || Quoted is not null ? this : this with
+    {
+        Quoted = new TestPacket { Interface = Interface, Source = Destination, Destination = Source, Protocol = 17, SourcePort = 40000, DestinationPort = 33434, TcpFlags = 0 },
+    };
+
+    /// <summary>For an ICMP error: the packet it quotes.</summary>
+    public TestPacket? Quoted { get; init; }
 
     /// <summary>The header-space point of this packet (for region checks); the interface index comes from <paramref name="space"/>.</summary>
     public HeaderPoint ToPoint(HeaderSpace space) => new(
@@ -35,7 +64,7 @@ public sealed record PacketSpec
         Protocol is 6 or 17 ? SourcePort : 0, Protocol is 6 or 17 ? DestinationPort : 0,
         Protocol == 6 ? TcpFlags : 0, Protocol is 1 or 58 ? IcmpType : 0, Protocol is 1 or 58 ? IcmpCode : 0);
 
-    public static PacketSpec FromPoint(in HeaderPoint p, HeaderSpace space) => new()
+    public static TestPacket FromPoint(in HeaderPoint p, HeaderSpace space) => new()
     {
         Interface = space.Interfaces[p.Iface],
         Direction = (Direction)p.Dir,
@@ -50,7 +79,7 @@ public sealed record PacketSpec
     };
 
     /// <summary>The reply direction's packet header: addresses and ports swapped, seen on the same interface going the other way.</summary>
-    public PacketSpec Reversed() => this with
+    public TestPacket Reversed() => this with
     {
         Direction = Direction == Direction.In ? Direction.Out : Direction.In,
         Source = Destination,
