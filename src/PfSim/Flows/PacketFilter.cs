@@ -1,12 +1,6 @@
-namespace PfSim.Flows;
+using PfSim.Engine;
 
-/// <summary>Whether a verdict used the state table (pf's view: created one, matched one, or neither).</summary>
-public enum StateUse : byte
-{
-    None,
-    New,
-    Match,
-}
+namespace PfSim.Flows;
 
 /// <summary>What pf decided for one packet on one interface and direction, as the flow modeler records it.</summary>
 public sealed record FilterVerdict
@@ -27,6 +21,10 @@ public sealed record FilterVerdict
     public byte ReturnIcmpCode { get; init; } = 3;
     /// <summary>Why, in plain words (computed on demand: explanations cost more than verdicts).</summary>
     public Func<string>? Explain { get; init; }
+    /// <summary>For an ICMP error: whether the packet it quotes had a state.</summary>
+    public QuotedLookup Quoted { get; init; }
+    /// <summary>The deciding rule, when the engine's model is at hand (fix suggestions read it).</summary>
+    public PfSim.Rules.Rule? RuleModel { get; init; }
 
     public string Action => Pass ? "pass" : "block";
     public string RuleLabel => Rule is int n ? $"@{n}" : "default";
