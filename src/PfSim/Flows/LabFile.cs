@@ -270,7 +270,7 @@ public static class LabFile
                     }
                 lab.Runs.Add(run);
             }
-            if (lab.Runs.Count == 0) Error(node, "the lab has no runs");
+            if (seq.Children.Count == 0) Error(node, "the lab has no runs");
         }
 
         private static YamlNode? Get(YamlMappingNode m, string key) =>

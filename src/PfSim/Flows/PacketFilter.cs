@@ -14,6 +14,8 @@ public sealed record FilterVerdict
     public StateUse State { get; init; }
     /// <summary>pf's reason name (<c>match</c>, <c>state-mismatch</c>, …).</summary>
     public string Reason { get; init; } = "match";
+    /// <summary>pf's reason code (PFRES_*), as pflog records it.</summary>
+    public byte ReasonCode { get; init; }
     public bool Log { get; init; }
     /// <summary>What <c>block return</c> sends back (<c>tcp-rst</c>, <c>icmp</c>), or null.</summary>
     public string? Return { get; init; }

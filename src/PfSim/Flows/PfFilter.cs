@@ -40,6 +40,7 @@ public sealed class PfFilter : IPacketFilter
             Anchor = v.AnchorPath,
             State = v.StateUse,
             Reason = v.Reason.Name(),
+            ReasonCode = (byte)v.Reason,
             Log = v.Log,
             Return = v.Return switch { ReturnKind.TcpRst => "tcp-rst", ReturnKind.Icmp => "icmp", _ => null },
             ReturnIcmpCode = v.ReturnCode,
