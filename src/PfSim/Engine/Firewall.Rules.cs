@@ -1,0 +1,177 @@
+using PfSim.Packets;
+using PfSim.Rules;
+
+namespace PfSim.Engine;
+
+public sealed partial class Firewall
+{
+    /// <summary>pf_test_rule: evaluate the ruleset, then block (with what block return sends) or pass, creating a state when the rule keeps one.</summary>
+    private void TestRule(ReadOnlySpan<byte> p, Span<byte> writable, ref PacketHeaders h, bool fragment, Interface itf, Direction dir,
+        double now, in PacketContext ctx, IRuleTrace? trace, ref Verdict v)
+    {
+        var q = new RuleQuery
+        {
+            Packet = h, Interface = itf, Direction = dir, Src = h.Src, Dst = h.Dst,
+            Fragment = fragment, Tag = ctx.Tag, Uid = ctx.Uid, Gid = ctx.Gid, ReceivedOn = ctx.ReceivedOn,
+            IcmpDirection = Direction.In,
+        };
+        if (h.HasPorts && !fragment) { q.SrcPort = h.SrcPort; q.DstPort = h.DstPort; }
+        else if (h.IsIcmp && h.HasTransport && !fragment)
+        {
+            IcmpPorts(p, h, out q.IcmpError, out q.IcmpDirection, out q.SrcPort, out q.DstPort, out _);
+        }
+
+        _matchRules.Clear();
+        var m = Evaluator.Evaluate(ref q, _matchRules, trace);
+        var r = m.Rule;
+        v.Rule = r;
+        v.Ruleset = m.Ruleset;
+        v.AnchorRule = m.AnchorRule;
+        v.Reason = Reason.Match;
+        v.Log = (r is not null && r.Log != LogFlags.None) || m.LogMatch;
+
+        if (r is not null && r.Action != RuleAction.Pass)
+        {
+            v.Action = RuleAction.Block;
+            if (!fragment) SetReturn(ref v, r, h, q.IcmpError);
+            return;
+        }
+        v.Action = RuleAction.Pass;
+        v.Tag = m.Tag;
+        if (r is null) return;
+        if (r.Once) Counters[r].Expired = true;
+        if (h.HasIpOptions && !r.AllowOpts) return; // dropped by the options check; no state
+        // ICMP errors never create state; neither do fragments without transport header.
+        if (!r.IsStateful || fragment || q.IcmpError) return;
+        CreateState(writable, ref h, ref q, r, m, dir, now, ref v);
+    }
+
+    /// <summary>What a block rule sends back (pf_test_rule's return path): RST for TCP, ICMP unreachable otherwise.</summary>
+    private void SetReturn(ref Verdict v, Rule r, in PacketHeaders h, bool icmpError)
+    {
+        var ret = r.Return;
+        if (ret is BlockReturn.None or BlockReturn.Drop) return;
+        bool sendsIcmp4 = ret is BlockReturn.Return or BlockReturn.ReturnIcmp;
+        bool sendsIcmp6 = ret is BlockReturn.Return or BlockReturn.ReturnIcmp or BlockReturn.ReturnIcmp6;
+        if (h.Proto == IpProto.Tcp && ret is BlockReturn.ReturnRst or BlockReturn.Return)
+        {
+            if ((h.TcpFlags & TcpFlags.Rst) == 0) { v.Return = ReturnKind.TcpRst; return; }
+        }
+        if (h.Af == Af.Inet && sendsIcmp4)
+        {
+            // OpenBSD answers ICMP queries (informational types) but never errors; FreeBSD never answers ICMP.
+            bool answerable = h.Proto != IpProto.Icmp || (OpenBsd && !icmpError && IcmpMapping.IsInfoType(h.IcmpType));
+            if (answerable) { v.Return = ReturnKind.Icmp; v.ReturnType = 3; v.ReturnCode = r.ReturnIcmpCode ?? 3; }
+        }
+        else if (h.Af == Af.Inet6 && sendsIcmp6)
+        {
+            bool answerable = h.Proto != IpProto.Icmp6 || (OpenBsd && h.IcmpType >= 128 && h.IcmpType != 137);
+            if (answerable) { v.Return = ReturnKind.Icmp6; v.ReturnType = 1; v.ReturnCode = r.ReturnIcmp6Code ?? 4; }
+        }
+    }
+
+    /// <summary>pf_create_state: limits, the state's peers and first timeout, insertion under its key.</summary>
+    private void CreateState(Span<byte> writable, ref PacketHeaders h, ref RuleQuery q, Rule r, in RuleMatch m, Direction dir, double now, ref Verdict v)
+    {
+        var rc = Counters[r];
+        var so = r.StateOptions;
+        if (so.MaxStates > 0 && rc.StatesCurrent >= so.MaxStates)
+        {
+            Refuse(ref v, Reason.StateLimit);
+            return;
+        }
+        if ((uint)States.Count >= _stateLimit)
+        {
+            // The state pool is full: pool_get fails, pf says "memory".
+            Refuse(ref v, Reason.Memory);
+            return;
+        }
+        var key = StateKey.ForPacket(dir, h.Src, q.SrcPort, h.Dst, q.DstPort, h.Proto);
+        bool ifBound = so.IfBound ?? Config.Options.StatePolicyIfBound;
+        var s = new State
+        {
+            Wire = key, Stack = key, Rule = r, Ruleset = m.Ruleset!, AnchorRule = m.AnchorRule,
+            MatchRules = _matchRules.Count == 0 ? null : _matchRules.ToArray(),
+            Direction = dir, InterfaceId = ifBound ? q.Interface.Id : -1, CreatedOn = q.Interface.Name,
+            Creation = now, LastActivity = now, Timeouts = rc.Timeouts,
+            Sloppy = so.Sloppy, AllowOpts = r.AllowOpts, IcmpTyped = r.IcmpType != 0,
+            LogAll = (r.Log & LogFlags.All) != 0, Tag = m.Tag,
+        };
+        switch (h.Proto)
+        {
+            case IpProto.Tcp:
+                s.Src.SeqLo = h.Seq;
+                s.Src.SeqHi = h.Seq + (uint)h.PayloadLength + 1;
+                if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r.State is StateMode.Modulate or StateMode.Synproxy)
+                {
+                    // modulate state: pf replaces the initiator's ISN by a random one and keeps the difference.
+                    s.Src.SeqDiff = (uint)NextRandom() - s.Src.SeqLo;
+                    if (s.Src.SeqDiff == 0) s.Src.SeqDiff = 1;
+                    if (writable.Length > 0) PacketRewriter.SetSeqAck(writable, h, s.Src.SeqLo + s.Src.SeqDiff, h.Ack);
+                }
+                if ((h.TcpFlags & TcpFlags.Syn) != 0)
+                {
+                    s.Src.SeqHi++;
+                    s.Src.WScale = TcpTracker.WScaleOf(h);
+                }
+                uint win = Math.Max(h.Win, (ushort)1);
+                if ((s.Src.WScale & TcpTracker.WScaleMask) != 0)
+                {
+                    int ws = s.Src.WScale & TcpTracker.WScaleMask;
+                    win = (uint)((win + (1 << ws) - 1) >> ws);
+                }
+                s.Src.MaxWin = (ushort)win;
+                if ((h.TcpFlags & TcpFlags.Fin) != 0) s.Src.SeqHi++;
+                s.Dst.SeqHi = 1;
+                s.Dst.MaxWin = 1;
+                s.Src.State = TcpState.SynSent;
+                s.Dst.State = TcpState.Closed;
+                s.Timeout = PfTimeout.TcpFirst;
+                break;
+            case IpProto.Udp:
+                s.Src.State = 1;
+                s.Timeout = PfTimeout.UdpFirst;
+                break;
+            case IpProto.Icmp:
+            case IpProto.Icmp6:
+                s.Timeout = PfTimeout.IcmpFirst;
+                break;
+            default:
+                s.Src.State = 1;
+                s.Timeout = PfTimeout.OtherFirst;
+                break;
+        }
+
+        // A key collision with a closed TCP connection replaces it; any other collision fails (state-insert).
+        var old = States.Find(key, dir, s.InterfaceId < 0 ? -1 : s.InterfaceId);
+        if (old is not null && old.InterfaceId == s.InterfaceId && old.Proto == IpProto.Tcp
+            && old.Src.State >= TcpState.FinWait2 && old.Dst.State >= TcpState.FinWait2)
+            RemoveState(old);
+        if (!States.Insert(s))
+        {
+            Refuse(ref v, Reason.StateInsert);
+            return;
+        }
+        rc.StatesCurrent++;
+        rc.StatesTotal++;
+        v.StateUse = StateUse.New;
+        v.State = s;
+
+        if (h.Proto == IpProto.Tcp && (h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r.State == StateMode.Synproxy)
+        {
+            // pf answers the SYN with its own SYN|ACK and drops it (PF_SYNPROXY_DROP).
+            s.Synproxy = true;
+            s.Src.State = TcpState.ProxySrc;
+            s.Src.SeqHi = (uint)NextRandom();
+            v.Action = RuleAction.Block;
+            v.Reason = Reason.Synproxy;
+            v.Return = ReturnKind.SynAck;
+        }
+    }
+
+    private static void Refuse(ref Verdict v, Reason reason)
+    {
+        v.Action = RuleAction.Block;
+        v.Reason = reason;
+    }
+}

@@ -1,0 +1,74 @@
+using PfSim.Rules;
+
+namespace PfSim.Engine;
+
+/// <summary>One side of a state (pf_state_peer): TCP sequence window and connection state, or the UDP/other pseudo-state.</summary>
+public struct StatePeer
+{
+    public uint SeqLo;
+    public uint SeqHi;
+    /// <summary>Sequence number modulator of <c>modulate state</c> (0 = none).</summary>
+    public uint SeqDiff;
+    public ushort MaxWin;
+    /// <summary>Window scale with pf's PF_WSCALE_FLAG (0x80) when the peer sent the option.</summary>
+    public byte WScale;
+    /// <summary>TCPS_* for TCP, PFUDPS_*/PFOTHERS_* (0 no traffic, 1 single, 2 multiple) otherwise.</summary>
+    public byte State;
+}
+
+/// <summary>TCP peer states with pf's TCPS_* numbering, and pf's synproxy states.</summary>
+public static class TcpState
+{
+    public const byte Closed = 0, Listen = 1, SynSent = 2, SynReceived = 3, Established = 4, CloseWait = 5,
+        FinWait1 = 6, Closing = 7, LastAck = 8, FinWait2 = 9, TimeWait = 10;
+    public const byte ProxySrc = 250, ProxyDst = 251;
+
+    private static readonly string[] Names =
+        ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING", "LAST_ACK", "FIN_WAIT_2", "TIME_WAIT"];
+
+    public static string Name(byte s) => s < Names.Length ? Names[s] : s == ProxySrc ? "PROXY:SRC" : s == ProxyDst ? "PROXY:DST" : s.ToString();
+}
+
+/// <summary>A pf state: keys (wire and stack sides), the rule that created it, peers, timeout and counters.</summary>
+public sealed class State
+{
+    /// <summary>The key packets on the wire match (inbound packets are looked up here).</summary>
+    public StateKey Wire;
+    /// <summary>The key the host's stack sees (outbound packets); equal to <see cref="Wire"/> without translation.</summary>
+    public StateKey Stack;
+    public Rule Rule = null!;
+    public Ruleset Ruleset = null!;
+    public Rule? AnchorRule;
+    /// <summary>OpenBSD match rules that matched when the state was created; their actions apply to its packets.</summary>
+    public Rule[]? MatchRules;
+    public Direction Direction;
+    /// <summary>Interface the state is bound to (if-bound), or -1 (floating).</summary>
+    public int InterfaceId = -1;
+    /// <summary>Interface the state was created on (printed by <c>pfctl -ss</c>).</summary>
+    public string CreatedOn = "";
+    public StatePeer Src;
+    public StatePeer Dst;
+    public PfTimeout Timeout;
+    /// <summary>Time of creation and of the last packet (pf's expire field), in seconds.</summary>
+    public double Creation;
+    public double LastActivity;
+    /// <summary>Timeout values of the creating rule (per-rule timeouts over the global ones).</summary>
+    internal uint[] Timeouts = [];
+    public ulong PacketsOut, PacketsIn, BytesOut, BytesIn;
+    public bool Sloppy;
+    public bool AllowOpts;
+    public bool Synproxy;
+    /// <summary>The creating rule named an icmp-type (OpenBSD checks the ICMP direction then).</summary>
+    public bool IcmpTyped;
+    public bool LogAll;
+    public string? Tag;
+    /// <summary>Set when the state was removed (expired, reused); kept until the table drops it.</summary>
+    public bool Unlinked;
+    /// <summary>The next state on the same key (if-bound states on several interfaces).</summary>
+    internal State? NextOnKey;
+    internal uint Id;
+
+    public byte Proto => Wire.Proto;
+    public Af Af => Wire.Af;
+    public bool IsTranslated => !Wire.Equals(Stack);
+}
