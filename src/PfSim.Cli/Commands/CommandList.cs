@@ -8,5 +8,7 @@ internal static class CommandList
     public static IEnumerable<Command> Create(CliContext ctx)
     {
         yield return VersionCommand.Create(ctx);
+        yield return CheckCommand.Create(ctx);
+        yield return PrintCommand.Create(ctx);
     }
 }

@@ -48,9 +48,10 @@ public sealed class HostModel
         var h = new HostModel();
         h.Interfaces.Add(new HostInterface("lo0",
         [
-            new InterfaceAddress(Address.Parse("127.0.0.1"), 8),
+            // getifaddrs() order on the BSDs: ::1, fe80::1%lo0, then 127.0.0.1 (pfctl expands `lo0` in this order).
             new InterfaceAddress(Address.Parse("::1"), 128),
             new InterfaceAddress(Address.Parse("fe80::1"), 64),
+            new InterfaceAddress(Address.Parse("127.0.0.1"), 8),
         ], ["lo"]));
         h.Hosts["localhost"] = [Address.Parse("127.0.0.1"), Address.Parse("::1")];
         foreach (var (name, id) in new (string, uint)[] { ("root", 0), ("daemon", 1), ("operator", 2), ("bin", 3), ("sshd", 27), ("_pflogd", 74), ("www", 67), ("nobody", 32767) })

@@ -60,6 +60,12 @@ public sealed class PfConfig
     public PfOptions Options { get; } = new();
     /// <summary>Macro definitions in order (pfctl -nv prints them first).</summary>
     public List<KeyValuePair<string, string>> Macros { get; } = [];
+    /// <summary>What pfctl -nv prints while it parses (macros, options, tables), in source order, before the rules.</summary>
+    public List<string> Printed { get; } = [];
+    /// <summary>Things PfSim read but does not simulate (FreeBSD ether rules), as FILE:LINE notes.</summary>
+    public List<PfSim.Syntax.ParseError> Warnings { get; } = [];
+    /// <summary><c>load anchor NAME from FILE</c> statements, in order.</summary>
+    public List<(string Anchor, string File)> LoadAnchors { get; } = [];
     /// <summary>The host model the configuration was resolved against.</summary>
     public HostModel Host { get; init; } = HostModel.Default;
 }

@@ -310,6 +310,17 @@ public sealed record Rule
     public AddressPool? ReplyTo { get; init; }
     public AddressPool? DupTo { get; init; }
 
+    /// <summary>Options kept for printing, with the slot pfctl prints them in ("max-pkt-rate", "set:prio", "scrub", "divert", …).</summary>
+    public IReadOnlyList<(string Key, string Text)> ExtrasKeyed { get; init; } = [];
+    /// <summary>"route-to", "reply-to", "dup-to" or "fastroute" when the rule routes; null otherwise.</summary>
+    public string? RouteKind { get; init; }
+    /// <summary>FreeBSD <c>no nat</c>/<c>no rdr</c>/<c>no binat</c>: the packet is exempt from translation.</summary>
+    public bool NoTranslation { get; init; }
+    /// <summary>FreeBSD <c>nat pass</c>/<c>rdr pass</c>: translated packets skip the filter rules.</summary>
+    public bool PassTranslation { get; init; }
+    /// <summary>The anchor's rules were given inline (<c>anchor "x" { … }</c>); pfctl -nv prints them in braces.</summary>
+    public bool InlineAnchor { get; init; }
+
     /// <summary>For an anchor rule: the anchor it calls (resolved at load), else null.</summary>
     public AnchorCall? Anchor { get; init; }
 

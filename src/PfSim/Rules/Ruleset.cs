@@ -88,6 +88,8 @@ public sealed class Table
     public bool Const { get; set; }
     public bool Counters { get; set; }
     public List<TableEntry> Entries { get; } = [];
+    /// <summary>Created because a rule referred to it without a <c>table</c> definition (empty, as pf creates it).</summary>
+    public bool Referenced { get; set; }
     /// <summary>Files named by <c>file "…"</c>, in order.</summary>
     public List<string> Files { get; } = [];
 

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using PfSim.Rules;
+
+namespace PfSim.Cli;
+
+/// <summary><c>pfsim print FILE</c>: the loaded ruleset as <c>pfctl -nvf FILE</c> prints it.</summary>
+internal static class PrintCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var file = new Argument<string>("FILE") { Description = "The pf.conf to print ('-' reads stdin)." };
+        var optimize = new Option<string>("--optimize", "-o")
+        {
+            Description = "Ruleset optimization as pfctl -o: none (the default here, like -o none), basic or profile.",
+            DefaultValueFactory = _ => "none",
+        };
+        var numbers = new Option<bool>("--numbers")
+        {
+            Description = "Prefix every rule with its @N number, as pfctl -nvv and pflog show it.",
+        };
+        var common = new RulesetOptions();
+        var cmd = new Command("print",
+            "Print a pf.conf as pfctl -nvf prints it: macros, options and tables as read, then every expanded rule.\n" +
+            "Example: pfsim print --numbers captures/labs/seed/D.conf");
+        cmd.Add(file);
+        cmd.Add(optimize);
+        cmd.Add(numbers);
+        common.AddTo(cmd);
+        cmd.SetAction(parse =>
+        {
+            var opt = parse.GetValue(optimize) ?? "none";
+            if (opt is not ("none" or "basic" or "profile"))
+                throw new CliExit(ExitCodes.Usage, $"pfsim: unknown optimization '{opt}' (none, basic or profile)");
+            if (opt != "none")
+                throw new CliExit(ExitCodes.Usage, $"pfsim: --optimize {opt}: pfctl's ruleset optimizer is not simulated yet; use none");
+            var result = common.Load(parse, ctx, parse.GetValue(file)!, opt);
+            foreach (var e in result.Errors) ctx.Err.WriteLine(e);
+            if (result.Config is not null && result.Success)
+                ctx.Out.Write(ConfigPrinter.Print(result.Config, parse.GetValue(numbers)));
+            else if (result.Config is not null)
+            {
+                // pfctl prints what it printed while parsing, then stops: nothing is loaded.
+                foreach (var line in result.Config.Printed) ctx.Out.WriteLine(line);
+            }
+            return result.Success ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return cmd;
+    }
+}

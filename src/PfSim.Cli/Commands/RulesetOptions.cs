@@ -1,0 +1,81 @@
+using System.CommandLine;
+using PfSim.Rules;
+using PfSim.Syntax;
+
+namespace PfSim.Cli;
+
+/// <summary>The options every command that reads a pf.conf shares: -D, --dialect, --host, --verbose.</summary>
+internal sealed class RulesetOptions
+{
+    public Option<string[]> Defines { get; } = new("-D", "--define")
+    {
+        Description = "Define a macro, as pfctl -D: NAME=VALUE (repeatable).",
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<string> Dialect { get; } = new("--dialect")
+    {
+        Description = "pf.conf dialect: openbsd, freebsd or auto (decided from the syntax).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<FileInfo?> Host { get; } = new("--host")
+    {
+        Description = "YAML description of the machine pf runs on (interfaces, hosts, users, groups).",
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "Say on stderr which dialect was used.",
+    };
+
+    public void AddTo(Command cmd)
+    {
+        cmd.Add(Defines);
+        cmd.Add(Dialect);
+        cmd.Add(Host);
+        cmd.Add(Verbose);
+    }
+
+    /// <summary>Loads the file named by <paramref name="file"/> with these options; exits 2 on usage errors.</summary>
+    public LoadResult Load(ParseResult parse, CliContext ctx, string file, string optimization = "none")
+    {
+        var dialect = (parse.GetValue(Dialect) ?? "auto") switch
+        {
+            "openbsd" => PfSim.Rules.Dialect.OpenBsd,
+            "freebsd" => PfSim.Rules.Dialect.FreeBsd,
+            "auto" => PfSim.Rules.Dialect.Auto,
+            var other => throw new CliExit(ExitCodes.Usage, $"pfsim: unknown dialect '{other}' (openbsd, freebsd or auto)"),
+        };
+        var defines = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var d in parse.GetValue(Defines) ?? [])
+        {
+            int eq = d.IndexOf('=');
+            if (eq <= 0) throw new CliExit(ExitCodes.Usage, $"pfsim: could not parse macro definition {d}");
+            defines[d[..eq]] = d[(eq + 1)..];
+        }
+        var host = HostModel.Default;
+        var hostFile = parse.GetValue(Host);
+        if (hostFile is not null)
+        {
+            if (!hostFile.Exists) throw new CliExit(ExitCodes.Usage, $"pfsim: {hostFile.FullName}: No such file or directory");
+            var (model, errors) = HostModelLoader.LoadFile(hostFile.FullName);
+            if (model is null)
+            {
+                foreach (var e in errors) ctx.Err.WriteLine(e);
+                throw new CliExit(ExitCodes.Failed);
+            }
+            host = model;
+        }
+        if (file != "-" && !File.Exists(file)) throw new CliExit(ExitCodes.Usage, $"pfsim: {file}: No such file or directory");
+        var options = new LoadOptions { Dialect = dialect, Defines = defines, Host = host, Optimization = optimization };
+        var result = file == "-"
+            ? PfConfLoader.LoadText(Console.In.ReadToEnd(), "stdin", options)
+            : PfConfLoader.LoadFile(file, options);
+        if (parse.GetValue(Verbose))
+            ctx.Err.WriteLine($"pfsim: dialect {(result.Dialect == PfSim.Rules.Dialect.FreeBsd ? "freebsd" : "openbsd")}" +
+                              (dialect == PfSim.Rules.Dialect.Auto ? " (detected from the syntax)" : ""));
+        return result;
+    }
+}

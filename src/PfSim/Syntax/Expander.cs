@@ -1,0 +1,196 @@
+using PfSim.Rules;
+
+namespace PfSim.Syntax;
+
+/// <summary>
+/// parse.y's expand_rule: multiplies a rule's lists out in pfctl's order for the dialect, resolves
+/// address families, inserts the implicit defaults, checks each result as rule_consistent does, and
+/// numbers and appends the rules that pass.
+/// </summary>
+internal sealed partial class Expander(PfConfig config, LoadOptions options, Action<string, int, string> error)
+{
+    private bool FreeBsd => config.Dialect == Dialect.FreeBsd;
+
+    private static readonly List<HostSpec> AnyHost = [new HostSpec(AddressMatch.AnyAddress, Af.Any)];
+    private static readonly List<PortMatch> AnyPort = [PortMatch.Any];
+
+    private static List<T> OrOne<T>(List<T> list, T one) => list.Count > 0 ? list : [one];
+
+    public void ExpandFilter(RuleSpec r, Ruleset rs, bool inlineAnchor = false)
+    {
+        string file = r.File;
+        int line = r.Line;
+        void Err(string m) => error(file, line, m);
+
+        // Defaults the pfrule action inserts before expansion (parse.y).
+        StateMode state = r.State ?? StateMode.None;
+        bool stateExplicit = r.State is not null;
+        if (r.Action == RuleAction.Pass && !r.IsAnchor && r.State is null) state = StateMode.Keep;
+        byte flags = r.Flags, flagsMask = r.FlagsMask;
+        if (flags != 0 || flagsMask != 0)
+        {
+            if ((flags & flagsMask) != flags) { Err("flags always false"); return; }
+            if (r.Protos.Count > 0 && !r.Protos.Contains(6)) { Err("flags only apply to tcp"); return; }
+        }
+        if (r.Os.Count > 0 && r.Protos.Count > 0 && !r.Protos.Contains(6)) { Err("OS fingerprinting only apply to tcp"); return; }
+        if (r.Action == RuleAction.Pass && !r.IsAnchor && flags == 0 && flagsMask == 0 && !r.Fragment && !r.FlagsSet && state != StateMode.None)
+        {
+            flags = 0x02;       // S
+            flagsMask = 0x12;   // SA
+        }
+
+        var ifs = OrOne(r.Interfaces, new IfSpec("", false));
+        var protos = OrOne(r.Protos, (byte)0);
+        var icmps = OrOne(r.IcmpTypes, new IcmpSpec(0, 0, Af.Any));
+        var srcHosts = r.FromHosts.Count > 0 ? r.FromHosts : AnyHost;
+        var dstHosts = r.ToHosts.Count > 0 ? r.ToHosts : AnyHost;
+        var srcPorts = r.FromPorts.Count > 0 ? r.FromPorts : AnyPort;
+        var dstPorts = r.ToPorts.Count > 0 ? r.ToPorts : AnyPort;
+        var oses = OrOne(r.Os, (string?)null);
+        var uids = OrOne(r.Uids, PortMatch.Any);
+        var gids = OrOne(r.Gids, PortMatch.Any);
+
+        int added = 0;
+        foreach (var itf in ifs)
+        foreach (var proto in protos)
+        foreach (var icmp in icmps)
+        foreach (var src in srcHosts)
+        {
+            if (FreeBsd)
+            {
+                foreach (var sp in srcPorts)
+                foreach (var dst in dstHosts)
+                foreach (var dp in dstPorts)
+                foreach (var os in oses)
+                foreach (var uid in uids)
+                foreach (var gid in gids)
+                    One(src, sp, dst, dp, os, uid, gid);
+            }
+            else
+            {
+                foreach (var dst in dstHosts)
+                foreach (var sp in srcPorts)
+                foreach (var dp in dstPorts)
+                foreach (var os in oses)
+                foreach (var uid in uids)
+                foreach (var gid in gids)
+                    One(src, sp, dst, dp, os, uid, gid);
+            }
+
+            void One(HostSpec s, PortMatch sp, HostSpec d, PortMatch dp, string? os, PortMatch uid, PortMatch gid)
+            {
+                // Combinations whose families conflict are dropped silently (expand_rule).
+                Af af = r.Af;
+                if (s.Af != Af.Any && d.Af != Af.Any && s.Af != d.Af) return;
+                if (af != Af.Any && s.Af != Af.Any && s.Af != af) return;
+                if (af != Af.Any && d.Af != Af.Any && d.Af != af) return;
+                if (af == Af.Any) af = s.Af != Af.Any ? s.Af : d.Af;
+                if (af == Af.Any && icmp.Proto != Af.Any && !r.IcmpTypes.Contains(icmp)) af = icmp.Proto;
+
+                bool problems = false;
+                void P(string m) { Err(m); problems = true; }
+
+                // pool families
+                var nat = Pool(r.NatTo, ref af, "translation", P, out bool natBad);
+                var rdr = Pool(r.RdrTo, ref af, "translation", P, out bool rdrBad);
+                var binat = Pool(r.BinatTo, ref af, "translation", P, out bool binatBad);
+                var route = Pool(r.Route, ref af, "routing", P, out bool routeBad);
+                if (natBad || rdrBad || binatBad || routeBad) { }
+
+                byte rflags = flags, rmask = flagsMask;
+                var rstate = state;
+                if (proto != 0 && proto != 6)
+                {
+                    rflags = 0;
+                    rmask = 0;
+                    if (rstate is StateMode.Modulate or StateMode.Synproxy) rstate = StateMode.Keep;
+                }
+
+                // rule_consistent / filter_consistent
+                if (proto != 6 && proto != 17 && (!sp.IsAny || !dp.IsAny)) P("port only applies to tcp/udp");
+                if (proto != 1 && proto != 58 && icmp.Type != 0) P("icmp-type/code only applies to icmp");
+                if (icmp.Type != 0 && icmp.Proto != Af.Any && proto != (icmp.Proto == Af.Inet6 ? 58 : 1)) { }
+                if ((proto == 1 && af == Af.Inet6) || (proto == 58 && af == Af.Inet))
+                    P($"proto {(proto == 1 ? "icmp" : "icmp6")} doesn't match address family {(af == Af.Inet ? "inet" : "inet6")}");
+                if (icmp.Type != 0 && af == Af.Any) P("must indicate address family with icmp-type/code");
+                if (r.AllowOpts && r.Action is not (RuleAction.Pass or RuleAction.Match)) P("allow-opts can only be specified for pass or match rules");
+                if (r.Fragment && (!sp.IsAny || !dp.IsAny || rmask != 0 || icmp.Type != 0)) P("fragments can be filtered only on IP header fields");
+                if (r.Return == BlockReturn.ReturnRst && proto != 6) P("return-rst can only be applied to TCP rules");
+                if (r.Action != RuleAction.Pass && !r.IsAnchor && rstate != StateMode.None && r.Action != RuleAction.Match) P("keep state is great, but only for pass rules");
+                if (r.Route is not null && r.RouteKind != "fastroute")
+                {
+                    if (rstate == StateMode.None && r.Action != RuleAction.Block) P("route-to, reply-to and dup-to require keep state");
+                    if (r.Action == RuleAction.Block) P("route-to, reply-to and dup-to are not supported on block rules");
+                }
+                if (r.Route is not null && r.AfTo is not null) P("af-to cannot be used together with route-to, reply-to, dup-to");
+
+                if (problems)
+                {
+                    Err("skipping rule due to errors");
+                    return;
+                }
+                var rule = Build(r, rs, itf, proto, icmp, af, s, sp, d, dp, os, uid, gid, rflags, rmask, rstate, stateExplicit, nat, rdr, binat, route, inlineAnchor);
+                Append(rs, rule);
+                added++;
+            }
+        }
+        if (added == 0) Err("rule expands to no valid combination");
+    }
+
+    /// <summary>The pool's addresses of the rule's family; null when the rule has no such pool.</summary>
+    private static AddressPool? Pool(PoolSpec? spec, ref Af af, string what, Action<string> problem, out bool bad)
+    {
+        bad = false;
+        if (spec is null) return null;
+        var hosts = new List<PoolAddress>();
+        Af want = af;
+        foreach (var h in spec.Hosts)
+        {
+            if (want != Af.Any && h.Af != Af.Any && h.Af != want) continue;
+            hosts.Add(new PoolAddress(h.Address, h.IfName));
+        }
+        if (hosts.Count == 0 && spec.Hosts.Count > 0)
+        {
+            problem($"af mismatch in {what} spec");
+            bad = true;
+            return null;
+        }
+        if (af == Af.Any)
+            foreach (var h in spec.Hosts)
+                if (h.Af != Af.Any) { af = h.Af; break; }
+        var type = spec.Type;
+        if (type == PoolType.None && (hosts.Count > 1 || hosts.Any(h => h.Address.Kind is AddressKind.Dynamic or AddressKind.Table)))
+            type = PoolType.RoundRobin;
+        return new AddressPool
+        {
+            Addresses = hosts,
+            PortLo = spec.PortLo,
+            PortHi = spec.PortHi,
+            Type = type,
+            StickyAddress = spec.StickyAddress,
+            StaticPort = spec.StaticPort,
+            HashKey = spec.HashKey,
+        };
+    }
+
+    /// <summary>Numbers the rule in its list (pf's @N) and appends it.</summary>
+    private void Append(Ruleset rs, Rule rule)
+    {
+        var list = ListFor(rs, rule);
+        rule.Number = list.Count;
+        list.Add(rule);
+    }
+
+    private List<Rule> ListFor(Ruleset rs, Rule rule)
+    {
+        if (!FreeBsd) return rs.Filter;
+        return rule.Action switch
+        {
+            RuleAction.Scrub or RuleAction.NoScrub => rs.Scrub,
+            RuleAction.Nat or RuleAction.NoNat => rs.Nat,
+            RuleAction.Rdr or RuleAction.NoRdr => rs.Rdr,
+            RuleAction.Binat or RuleAction.NoBinat => rs.Binat,
+            _ => rs.Filter,
+        };
+    }
+}

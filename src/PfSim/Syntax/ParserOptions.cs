@@ -1,0 +1,329 @@
+using PfSim.Rules;
+
+namespace PfSim.Syntax;
+
+/// <summary><c>set …</c> options, <c>table</c> definitions, queues and the statements PfSim reads but does not simulate.</summary>
+internal sealed partial class Parser
+{
+    private static readonly HashSet<string> TimeoutNames =
+    [
+        "tcp.first", "tcp.opening", "tcp.established", "tcp.closing", "tcp.finwait", "tcp.closed", "tcp.tsdiff",
+        "udp.first", "udp.single", "udp.multiple", "icmp.first", "icmp.error", "other.first", "other.single",
+        "other.multiple", "frag", "interval", "adaptive.start", "adaptive.end", "src.track",
+    ];
+
+    private static readonly HashSet<string> LimitNames = ["states", "src-nodes", "frags", "tables", "table-entries", "pktdelay-pkts", "anchors"];
+
+    private void Print(string line) => _config.Printed.Add(line);
+
+    private void SetOption()
+    {
+        var t = Advance();
+        var opts = _config.Options;
+        if (t.Kind != TokenKind.Word) throw Syntax(t);
+        switch (t.Text)
+        {
+            case "optimization":
+            {
+                var v = ExpectString();
+                string? canon = v switch
+                {
+                    "normal" or "default" => "normal",
+                    "high-latency" or "satellite" => v,
+                    "aggressive" or "conservative" => v,
+                    _ => null,
+                };
+                if (canon is null) { Error(t.Line, $"unknown optimization {v}"); return; }
+                opts.Optimization = v;
+                Print($"set optimization {v}");
+                return;
+            }
+            case "ruleset-optimization":
+            {
+                var v = ExpectString();
+                if (v is not ("none" or "basic" or "profile")) { Error(t.Line, "unknown ruleset-optimization " + v); return; }
+                opts.RulesetOptimization = v;
+                Print($"set ruleset-optimization {v}");
+                return;
+            }
+            case "timeout":
+                if (AcceptChar('{'))
+                {
+                    SkipNewlines();
+                    while (!AcceptChar('}')) { TimeoutSpec(); OptComma(); SkipNewlines(); }
+                }
+                else
+                {
+                    TimeoutSpec();
+                    while (AcceptChar(',')) { SkipNewlines(); TimeoutSpec(); }
+                }
+                return;
+            case "limit":
+                if (AcceptChar('{'))
+                {
+                    SkipNewlines();
+                    while (!AcceptChar('}')) { LimitSpec(); OptComma(); SkipNewlines(); }
+                }
+                else
+                {
+                    LimitSpec();
+                    while (AcceptChar(',')) { SkipNewlines(); LimitSpec(); }
+                }
+                return;
+            case "loginterface":
+            {
+                var v = Advance();
+                if (!(v.IsString || v.IsWord("none"))) throw Syntax(v);
+                Print($"set loginterface {v.Text}");
+                return;
+            }
+            case "hostid":
+            {
+                long n = ExpectNumber();
+                if (n == 0) { Error(t.Line, "hostid must be non-zero"); return; }
+                Print($"set hostid 0x{(uint)n:x8}");
+                return;
+            }
+            case "block-policy":
+                if (AcceptWord("drop")) { opts.BlockPolicyReturn = false; Print("set block-policy drop"); return; }
+                if (AcceptWord("return")) { opts.BlockPolicyReturn = true; Print("set block-policy return"); return; }
+                throw Syntax(Peek());
+            case "fail-policy":
+                if (AcceptWord("drop") || AcceptWord("return")) return;
+                throw Syntax(Peek());
+            case "state-policy":
+                if (AcceptWord("if-bound")) { opts.StatePolicyIfBound = true; Print("set state-policy if-bound"); return; }
+                if (AcceptWord("floating")) { opts.StatePolicyIfBound = false; Print("set state-policy floating"); return; }
+                throw Syntax(Peek());
+            case "require-order":
+            {
+                var v = ExpectString();
+                if (v is not ("yes" or "no")) throw new SyntaxFail(t.Line, "syntax error");
+                _requireOrder = v == "yes";
+                return;
+            }
+            case "fingerprints":
+                ExpectString();
+                return;
+            case "debug":
+                ExpectString();
+                return;
+            case "reassemble":
+            {
+                var v = ExpectString();
+                if (v is not ("yes" or "no")) throw new SyntaxFail(t.Line, "syntax error");
+                bool nodf = AcceptWord("no-df");
+                opts.Reassemble = v == "yes";
+                Print($"set reassemble {v} {(nodf ? "no-df" : "")}");
+                return;
+            }
+            case "skip":
+            {
+                ExpectWord("on");
+                foreach (var i in InterfaceList(allowRDomain: false)) opts.Skip.Add(i.Name);
+                return;
+            }
+            case "state-defaults":
+                StateOptions(new RuleSpec());
+                return;
+            case "keepcounters":
+                return;
+            case "syncookies":
+            {
+                var v = Advance();
+                if (v.IsWord("adaptive") || v.Text is "adaptive" or "never" or "always")
+                {
+                    if (AcceptChar('('))
+                    {
+                        while (!AcceptChar(')')) Advance();
+                    }
+                    return;
+                }
+                throw Syntax(v);
+            }
+            case "prio":
+                ExpectNumber();
+                return;
+            default:
+                throw Syntax(t);
+        }
+    }
+
+    private void TimeoutSpec()
+    {
+        var name = Advance();
+        if (!(name.IsString || name.IsWord("interval"))) throw Syntax(name);
+        long v = ExpectNumber();
+        if (!TimeoutNames.Contains(name.Text)) { Error(name.Line, "unknown timeout " + name.Text); return; }
+        if (v < 0 || v > uint.MaxValue) { Error(name.Line, "only positive values permitted"); return; }
+        _config.Options.Timeouts[name.Text] = (uint)v;
+        Print($"set timeout {name.Text} {v}");
+    }
+
+    private void LimitSpec()
+    {
+        var name = Advance();
+        if (!name.IsString) throw Syntax(name);
+        long v = ExpectNumber();
+        if (!LimitNames.Contains(name.Text)) { Error(name.Line, "unable to set limit " + name.Text); return; }
+        if (v < 0 || v > uint.MaxValue) { Error(name.Line, "only positive values permitted"); return; }
+        _config.Options.Limits[name.Text] = (uint)v;
+        Print($"set limit {name.Text} {v}");
+    }
+
+    private bool _requireOrder = true;
+
+    /// <summary><c>table &lt;name&gt; [persist] [const] [counters] [{ … }] [file "…"]…</c></summary>
+    private void TableDef()
+    {
+        var lt = Advance();
+        if (!lt.IsChar('<')) throw Syntax(lt);
+        var nameTok = Advance();
+        if (!nameTok.IsString) throw Syntax(nameTok);
+        ExpectChar('>');
+        string name = nameTok.Text;
+        var table = new Table(name);
+        bool addrs = false;
+        var printedParts = new List<string>();
+        var entriesText = new List<string>();
+        bool failed = false;
+        while (true)
+        {
+            var t = Peek();
+            if (t.IsWord("persist")) { Advance(); table.Persist = true; continue; }
+            if (t.IsWord("const")) { Advance(); table.Const = true; continue; }
+            if (t.IsWord("counters")) { Advance(); table.Counters = true; continue; }
+            if (t.IsWord("file"))
+            {
+                Advance();
+                var f = ExpectString();
+                table.Files.Add(f);
+                printedParts.Add($" file \"{f}\"");
+                if (!LoadTableFile(table, f, t.Line)) failed = true;
+                continue;
+            }
+            if (t.IsChar('{'))
+            {
+                Advance();
+                addrs = true;
+                SkipNewlines();
+                while (!AcceptChar('}'))
+                {
+                    if (!TableEntry(table, entriesText)) failed = true;
+                    OptComma();
+                    SkipNewlines();
+                }
+                continue;
+            }
+            break;
+        }
+        if (name.Length >= 32) { Error(nameTok.Line, "table name too long, max 31 chars"); return; }
+        if (failed) return;
+        if (Current.Tables.ContainsKey(name)) { Error(nameTok.Line, $"table <{name}> already defined"); return; }
+        Current.Tables[name] = table;
+        // print_tabledef: flags, then the inline entries merged into one list, file entries in order.
+        var sb = new System.Text.StringBuilder($"table <{name}>");
+        if (table.Const) sb.Append(" const");
+        if (table.Persist) sb.Append(" persist");
+        if (table.Counters) sb.Append(" counters");
+        if (entriesText.Count > 0) sb.Append(" {").Append(string.Concat(entriesText)).Append(" }");
+        foreach (var p in printedParts) sb.Append(p);
+        if (addrs && entriesText.Count == 0 && printedParts.Count == 0) sb.Append(" { }");
+        Print(sb.ToString());
+    }
+
+    private bool LoadTableFile(Table table, string file, int line)
+    {
+        string text;
+        try { text = File.ReadAllText(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            Error(line, $"cannot load \"{file}\": {(e is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : e.Message)}");
+            return false;
+        }
+        foreach (var raw in text.Split('\n'))
+        {
+            var l = raw;
+            int hash = l.IndexOf('#');
+            if (hash >= 0) l = l[..hash];
+            foreach (var word in l.Split([' ', '\t', '\r', ','], StringSplitOptions.RemoveEmptyEntries))
+            {
+                bool not = word.StartsWith('!');
+                var hosts = _hostResolver.Resolve(word.TrimStart('!'), line, quiet: false);
+                if (hosts is null) return false;
+                foreach (var h in hosts)
+                    table.Entries.Add(new TableEntry(h.Address.Address, h.Address.Prefix, not));
+            }
+        }
+        return true;
+    }
+
+    private bool TableEntry(Table table, List<string> printed)
+    {
+        var t = Peek();
+        bool not = false;
+        while (AcceptChar('!')) not = !not;
+        t = Peek();
+        if (t.IsChar('<'))
+        {
+            Advance(); ExpectString(); ExpectChar('>');
+            Error(t.Line, "tables cannot contain tables");
+            return false;
+        }
+        if (t.IsChar('('))
+        {
+            Advance(); ExpectString(); ExpectChar(')');
+            Error(t.Line, "dynamic addresses are not permitted inside tables");
+            return false;
+        }
+        if (t.IsWord("no-route") || t.IsWord("urpf-failed") || t.IsWord("self") && false)
+        {
+            Advance();
+            Error(t.Line, $"\"{t.Text}\" is not permitted inside tables");
+            return false;
+        }
+        var hosts = HostItem(allowTable: false);
+        if (hosts is null) return false;
+        foreach (var h in hosts)
+        {
+            var a = h.Address;
+            if (a.Kind == AddressKind.Range)
+            {
+                Error(t.Line, "address ranges are not permitted inside tables");
+                return false;
+            }
+            table.Entries.Add(new TableEntry(a.Address, a.Prefix, not));
+            printed.Add((not ? " !" : " ") + RulePrinter.FormatNetwork(a.Address, a.Prefix));
+        }
+        return true;
+    }
+
+    /// <summary>ALTQ/queue statements: parsed for their syntax; queues do not change pass/block.</summary>
+    private void QueueStatement()
+    {
+        Advance();
+        SkipToEndOfStatement();
+    }
+
+    /// <summary>FreeBSD <c>ether</c> rules: accepted and reported as unsupported (layer 2 is not simulated).</summary>
+    private void EtherRule()
+    {
+        var t = Advance();
+        SkipToEndOfStatement();
+        _config.Warnings.Add(new ParseError(t.File, t.Line, "ether rules are not simulated (ignored)"));
+    }
+
+    private void SkipToEndOfStatement()
+    {
+        int depth = 0;
+        while (true)
+        {
+            var t = Peek();
+            if (t.Kind == TokenKind.Eof) return;
+            if (t.Kind == TokenKind.Newline && depth == 0) return;
+            if (t.IsChar('{')) depth++;
+            if (t.IsChar('}')) { if (depth == 0) return; depth--; }
+            Advance();
+        }
+    }
+}
