@@ -10,5 +10,6 @@ internal static class CommandList
         yield return VersionCommand.Create(ctx);
         yield return CheckCommand.Create(ctx);
         yield return PrintCommand.Create(ctx);
+        yield return ReplayCommand.Create(ctx);
     }
 }

@@ -87,6 +87,8 @@ public sealed partial class Replayer
     public ReplayStats Stats { get; } = new();
     /// <summary>Every damage met: records skipped under keep-going, and the one that stopped a file.</summary>
     public IReadOnlyList<CaptureError> Errors => _errors;
+    /// <summary>Packets replayed on <see cref="ReplayOptions.DefaultInterface"/> because nothing named theirs.</summary>
+    public long DefaultInterfaceUses { get; private set; }
     /// <summary>Called now and then (every 16384 records) with the reader's byte position, for a progress bar.</summary>
     public Action<long>? Progress { get; set; }
 
@@ -177,10 +179,12 @@ public sealed partial class Replayer
         {
             if (_captureIfs.TryGetValue(captureIf, out int id)) return id;
             var name = reader.InterfaceName(captureIf);
-            id = name is null ? _defaultIf : _fw.InterfaceId(name);
+            if (name is null) { DefaultInterfaceUses++; return _defaultIf; }
+            id = _fw.InterfaceId(name);
             _captureIfs[captureIf] = id;
             return id;
         }
+        DefaultInterfaceUses++;
         return _defaultIf;
     }
 

@@ -175,7 +175,8 @@ public static class ReplayReport
             string was = $"{d.LoggedAction} by {RuleName(d.LoggedRule, d.LoggedAnchor)}";
             string now = $"{(d.NowAction == "pass" ? "passed" : "blocked")} by {RuleName(d.NowRule, d.NowAnchor)}";
             string state = d.NowState switch { StateUse.New => " (creating state)", StateUse.Match => " (by a state)", _ => "" };
-            w.WriteLine(string.Create(Inv, $"  these {d.Count} packets (first: {Path.GetFileName(d.FirstFile)} packet {d.FirstPacket}), logged {was}, would now be {now}{state}"));
+            string which = d.Count == 1 ? "this packet (" : $"these {d.Count} packets (first: ";
+            w.WriteLine(string.Create(Inv, $"  {which}{Path.GetFileName(d.FirstFile)} packet {d.FirstPacket}), logged {was}, would now be {now}{state}"));
         }
     }
 
