@@ -12,7 +12,7 @@ public sealed partial class Firewall
         var q = new RuleQuery
         {
             Packet = h, Interface = itf, Direction = dir, Src = h.Src, Dst = h.Dst,
-            Fragment = fragment, Tag = ctx.Tag, Uid = ctx.Uid, Gid = ctx.Gid, ReceivedOn = ctx.ReceivedOn,
+            Fragment = fragment, Tag = ctx.Tag, Uid = ctx.Uid ?? PacketContext.UnknownId, Gid = ctx.Gid ?? PacketContext.UnknownId, ReceivedOn = ctx.ReceivedOn,
             IcmpDirection = Direction.In,
         };
         if (h.HasPorts && !fragment) { q.SrcPort = h.SrcPort; q.DstPort = h.DstPort; }
