@@ -10,5 +10,7 @@ internal static class CommandList
         yield return VersionCommand.Create(ctx);
         yield return CheckCommand.Create(ctx);
         yield return PrintCommand.Create(ctx);
+        yield return EvalCommand.Create(ctx);
+        yield return LabCommand.Create(ctx);
     }
 }
