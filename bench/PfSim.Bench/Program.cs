@@ -7,6 +7,12 @@ if (args.Length > 0 && args[0] == "state-memory")
     PfSim.Bench.StateMemory.Print();
     return;
 }
+// Make the replay benchmark's capture: dotnet run -c Release --project bench/PfSim.Bench -- make-capture FILE [PACKETS]
+if (args.Length >= 2 && args[0] == "make-capture")
+{
+    PfSim.Bench.CaptureBenchData.Write(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;
