@@ -10,6 +10,9 @@ internal static class CommandList
         yield return VersionCommand.Create(ctx);
         yield return CheckCommand.Create(ctx);
         yield return PrintCommand.Create(ctx);
+        yield return EvalCommand.Create(ctx);
+        yield return ReplayCommand.Create(ctx);
+        yield return LabCommand.Create(ctx);
         yield return DiffCommand.Create(ctx);
         yield return LintCommand.Create(ctx);
     }

@@ -12,7 +12,7 @@ public sealed partial class Firewall
         var q = new RuleQuery
         {
             Packet = h, Interface = itf, Direction = dir, Src = h.Src, Dst = h.Dst,
-            Fragment = fragment, Tag = ctx.Tag, Uid = ctx.Uid, Gid = ctx.Gid, ReceivedOn = ctx.ReceivedOn,
+            Fragment = fragment, Tag = ctx.Tag, Uid = ctx.Uid ?? PacketContext.UnknownId, Gid = ctx.Gid ?? PacketContext.UnknownId, ReceivedOn = ctx.ReceivedOn,
             IcmpDirection = Direction.In,
         };
         if (h.HasPorts && !fragment) { q.SrcPort = h.SrcPort; q.DstPort = h.DstPort; }
@@ -21,16 +21,43 @@ public sealed partial class Firewall
             IcmpPorts(p, h, out q.IcmpError, out q.IcmpDirection, out q.SrcPort, out q.DstPort, out _);
         }
 
+        q.Translator = this;
+        ushort origSport = q.SrcPort, origDport = q.DstPort;
         _matchRules.Clear();
-        var m = Evaluator.Evaluate(ref q, _matchRules, trace);
+        Rule? nr = null;
+        RuleMatch m;
+        if (!OpenBsd && !q.IcmpError && (Config.Main.Nat.Count | Config.Main.Rdr.Count | Config.Main.Binat.Count) != 0)
+        {
+            // FreeBSD: the first matching binat/nat (out) or rdr/binat (in) rule translates before the filter rules see the packet.
+            nr = MatchTranslation(ref q, out bool reverseBinat);
+            if (nr is not null && nr.NoTranslation) nr = null;
+            if (nr is not null && !Translate(nr, ref q, reverseBinat))
+            {
+                v.Action = RuleAction.Block;
+                v.Reason = Reason.Translate;
+                v.Rule = nr;
+                return;
+            }
+        }
+        if (nr is not null && nr.PassTranslation)
+            m = new RuleMatch { Rule = nr, Ruleset = Config.Main, Tag = q.Tag }; // nat pass / rdr pass: no filter rules
+        else
+            m = Evaluator.Evaluate(ref q, _matchRules, trace);
         var r = m.Rule;
+        if (m.TranslationFailed)
+        {
+            v.Action = RuleAction.Block;
+            v.Reason = Reason.Translate;
+            v.Rule = r;
+            return;
+        }
         v.Rule = r;
         v.Ruleset = m.Ruleset;
         v.AnchorRule = m.AnchorRule;
         v.Reason = Reason.Match;
         v.Log = (r is not null && r.Log != LogFlags.None) || m.LogMatch;
 
-        if (r is not null && r.Action != RuleAction.Pass)
+        if (r is not null && r.Action == RuleAction.Block)
         {
             v.Action = RuleAction.Block;
             if (!fragment) SetReturn(ref v, r, h, q.IcmpError);
@@ -38,12 +65,26 @@ public sealed partial class Firewall
         }
         v.Action = RuleAction.Pass;
         v.Tag = m.Tag;
-        if (r is null) return;
-        if (r.Once) Counters[r].Expired = true;
-        if (h.HasIpOptions && !r.AllowOpts) return; // dropped by the options check; no state
+        // OpenBSD: the deciding pass rule's own nat-to/rdr-to/binat-to applies after the decision.
+        if (OpenBsd && r is not null && ReferenceEvaluator.HasTranslation(r) && !q.IcmpError && !Translate(r, ref q, false))
+        {
+            v.Action = RuleAction.Block;
+            v.Reason = Reason.Translate;
+            return;
+        }
+        if (r is not null && r.Once) Counters[r].Expired = true;
+        if (h.HasIpOptions && !(r?.AllowOpts ?? false)) return; // dropped by the options check; no state
         // ICMP errors never create state; neither do fragments without transport header.
-        if (!r.IsStateful || fragment || q.IcmpError) return;
-        CreateState(writable, ref h, ref q, r, m, dir, now, ref v);
+        // FreeBSD also keeps state for every translated packet, even under the default rule or a no-state rule.
+        bool keep = (r is not null && r.IsStateful) || (!OpenBsd && nr is not null);
+        if (!keep || fragment || q.IcmpError) return;
+        if (OpenBsd && q.Translated && r is not null && !r.IsStateful) return;
+        CreateState(writable, ref h, ref q, r, m, dir, now, origSport, origDport, ref v);
+        if (q.Translated && v.Action == RuleAction.Pass)
+        {
+            v.Nat = new NatResult(q.Src, q.SrcPort, q.Dst, q.DstPort);
+            if (writable.Length > 0) PacketRewriter.Translate(writable, h, q.Src, h.IsIcmp ? h.IcmpId : q.SrcPort, q.Dst, q.DstPort);
+        }
     }
 
     /// <summary>What a block rule sends back (pf_test_rule's return path): RST for TCP, ICMP unreachable otherwise.</summary>
@@ -71,10 +112,11 @@ public sealed partial class Firewall
     }
 
     /// <summary>pf_create_state: limits, the state's peers and first timeout, insertion under its key.</summary>
-    private void CreateState(Span<byte> writable, ref PacketHeaders h, ref RuleQuery q, Rule r, in RuleMatch m, Direction dir, double now, ref Verdict v)
+    private void CreateState(Span<byte> writable, ref PacketHeaders h, ref RuleQuery q, Rule? r, in RuleMatch m, Direction dir, double now,
+        ushort origSport, ushort origDport, ref Verdict v)
     {
-        var rc = Counters[r];
-        var so = r.StateOptions;
+        var rc = r is null ? DefaultRuleCounters : Counters[r];
+        var so = r?.StateOptions ?? StateOptions.Default;
         if (so.MaxStates > 0 && rc.StatesCurrent >= so.MaxStates)
         {
             Refuse(ref v, Reason.StateLimit);
@@ -86,23 +128,26 @@ public sealed partial class Firewall
             Refuse(ref v, Reason.Memory);
             return;
         }
-        var key = StateKey.ForPacket(dir, h.Src, q.SrcPort, h.Dst, q.DstPort, h.Proto);
+        // pf_state_key_setup: the wire key holds the addresses on the wire, the stack key those the host's stack sees.
+        var key = StateKey.ForPacket(dir, h.Src, origSport, h.Dst, origDport, h.Proto);
+        var translated = q.Translated ? StateKey.ForPacket(dir, q.Src, q.SrcPort, q.Dst, q.DstPort, h.Proto) : key;
         bool ifBound = so.IfBound ?? Config.Options.StatePolicyIfBound;
         var s = new State
         {
-            Wire = key, Stack = key, Rule = r, Ruleset = m.Ruleset!, AnchorRule = m.AnchorRule,
+            Wire = dir == Direction.In ? key : translated, Stack = dir == Direction.In ? translated : key,
+            Rule = r, Ruleset = m.Ruleset ?? Config.Main, AnchorRule = m.AnchorRule,
             MatchRules = _matchRules.Count == 0 ? null : _matchRules.ToArray(),
             Direction = dir, InterfaceId = ifBound ? q.Interface.Id : -1, CreatedOn = q.Interface.Name,
             Creation = now, LastActivity = now, Timeouts = rc.Timeouts,
-            Sloppy = so.Sloppy, AllowOpts = r.AllowOpts, IcmpTyped = r.IcmpType != 0,
-            LogAll = (r.Log & LogFlags.All) != 0, Tag = m.Tag,
+            Sloppy = so.Sloppy, AllowOpts = r?.AllowOpts ?? false, IcmpTyped = r?.IcmpType > 0,
+            LogAll = r is not null && (r.Log & LogFlags.All) != 0, Tag = m.Tag,
         };
         switch (h.Proto)
         {
             case IpProto.Tcp:
                 s.Src.SeqLo = h.Seq;
                 s.Src.SeqHi = h.Seq + (uint)h.PayloadLength + 1;
-                if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r.State is StateMode.Modulate or StateMode.Synproxy)
+                if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State is StateMode.Modulate or StateMode.Synproxy)
                 {
                     // modulate state: pf replaces the initiator's ISN by a random one and keeps the difference.
                     s.Src.SeqDiff = (uint)NextRandom() - s.Src.SeqLo;
@@ -143,7 +188,7 @@ public sealed partial class Firewall
         }
 
         // A key collision with a closed TCP connection replaces it; any other collision fails (state-insert).
-        var old = States.Find(key, dir, s.InterfaceId < 0 ? -1 : s.InterfaceId);
+        var old = States.Find(dir == Direction.In ? s.Wire : s.Stack, dir, s.InterfaceId);
         if (old is not null && old.InterfaceId == s.InterfaceId && old.Proto == IpProto.Tcp
             && old.Src.State >= TcpState.FinWait2 && old.Dst.State >= TcpState.FinWait2)
             RemoveState(old);
@@ -157,7 +202,7 @@ public sealed partial class Firewall
         v.StateUse = StateUse.New;
         v.State = s;
 
-        if (h.Proto == IpProto.Tcp && (h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r.State == StateMode.Synproxy)
+        if (h.Proto == IpProto.Tcp && (h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State == StateMode.Synproxy)
         {
             // pf answers the SYN with its own SYN|ACK and drops it (PF_SYNPROXY_DROP).
             s.Synproxy = true;

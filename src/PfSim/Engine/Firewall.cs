@@ -15,6 +15,7 @@ public sealed partial class Firewall
     private readonly uint[] _globalTimeouts;
     private readonly uint _stateLimit;
     private readonly Rule[] _noRules = [];
+    private readonly ReferenceEvaluator _addressMatcher;
     private double _nextPurge;
     private ulong _rng;
 
@@ -32,7 +33,9 @@ public sealed partial class Firewall
         if (!config.Options.Timeouts.ContainsKey("adaptive.start")) _globalTimeouts[(int)PfTimeout.AdaptiveStart] = (uint)(_stateLimit * 6UL / 10);
         if (!config.Options.Timeouts.ContainsKey("adaptive.end")) _globalTimeouts[(int)PfTimeout.AdaptiveEnd] = (uint)(_stateLimit * 12UL / 10);
         Counters = new RuleStats(config, _globalTimeouts, OpenBsd);
+        DefaultRuleCounters = new RuleCounters { Timeouts = _globalTimeouts };
         _rng = Options.Seed == 0 ? 0x2545F4914F6CDD1DUL : Options.Seed * 0x9E3779B97F4A7C15UL;
+        _addressMatcher = new ReferenceEvaluator(config, Counters, OpenBsd, Options.Seed);
         Evaluator = Options.EvaluatorFactory?.Invoke(config, Counters, OpenBsd) ?? new ReferenceEvaluator(config, Counters, OpenBsd, Options.Seed);
     }
 
@@ -47,7 +50,7 @@ public sealed partial class Firewall
     public RuleStats Counters { get; }
     public IRulesetEvaluator Evaluator { get; }
     /// <summary>Packets decided by the default rule (pass or block).</summary>
-    public RuleCounters DefaultRuleCounters { get; } = new();
+    public RuleCounters DefaultRuleCounters { get; }
 
     /// <summary>The id of an interface by name, created on first use; resolve once and pass the id on the hot path.</summary>
     public int InterfaceId(string name)
@@ -112,7 +115,12 @@ public sealed partial class Firewall
             v.AnchorRule = st.AnchorRule;
             v.Log = st.LogAll;
             v.Tag = st.Tag ?? v.Tag;
-            if (st.IsTranslated) v.Nat = TranslatedView(st, dir, h);
+            if (st.IsTranslated && !h.IsIcmpError)
+            {
+                var nat = TranslatedView(st, dir, h);
+                v.Nat = nat;
+                if (writable.Length > 0) PacketRewriter.Translate(writable, h, nat.Src, h.IsIcmp ? h.IcmpId : nat.SrcPort, nat.Dst, nat.DstPort);
+            }
         }
         else if (outcome == StateOutcome.Synproxy)
         {
@@ -182,7 +190,7 @@ public sealed partial class Firewall
         var t = s.Timeouts;
         double timeout = t[(int)s.Timeout];
         uint start, end, states;
-        var rc = Counters[s.Rule];
+        var rc = s.Rule is null ? DefaultRuleCounters : Counters[s.Rule];
         if (!ReferenceEquals(t, _globalTimeouts) && t[(int)PfTimeout.AdaptiveStart] != 0)
         {
             start = t[(int)PfTimeout.AdaptiveStart];
@@ -218,7 +226,7 @@ public sealed partial class Firewall
     {
         if (s.Unlinked) return;
         States.Unlink(s);
-        var c = Counters[s.Rule];
+        var c = s.Rule is null ? DefaultRuleCounters : Counters[s.Rule];
         if (c.StatesCurrent > 0) c.StatesCurrent--;
     }
 

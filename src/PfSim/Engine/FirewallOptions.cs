@@ -23,8 +23,9 @@ public struct PacketContext
 
     /// <summary>Tag carried from an earlier pf pass (e.g. set inbound, tested outbound).</summary>
     public string? Tag { get; init; }
-    public uint Uid { get; init; } = UnknownId;
-    public uint Gid { get; init; } = UnknownId;
+    /// <summary>Owner of the local socket, or null when there is none (forwarded packets): pf's unknown uid.</summary>
+    public uint? Uid { get; init; }
+    public uint? Gid { get; init; }
     /// <summary>Interface the packet was received on (for <c>received-on</c>), or null for locally generated packets.</summary>
     public string? ReceivedOn { get; init; }
 }

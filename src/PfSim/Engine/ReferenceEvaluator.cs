@@ -55,6 +55,12 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
                 {
                     matchRules.Add(r);
                     if (r.Log != LogFlags.None) m.LogMatch = true;
+                    // Translation on a match rule applies at once: later rules see the new addresses.
+                    if (HasTranslation(r) && q.Translator is not null && !q.IcmpError && !q.Translator.Translate(r, ref q))
+                    {
+                        m.TranslationFailed = true;
+                        return true;
+                    }
                 }
                 else
                 {
@@ -136,6 +142,8 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
         if (r.Prio is byte prio && prio != 3) return Criterion.Prio;
         return Criterion.Matched;
     }
+
+    internal static bool HasTranslation(Rule r) => r.NatTo is not null || r.RdrTo is not null || r.BinatTo is not null;
 
     private bool ReceivedOnMatches(string name, ref RuleQuery q) =>
         q.ReceivedOn is not null && (name == "any" || q.ReceivedOn == name || _config.Host.InterfaceMatches(q.ReceivedOn, name));

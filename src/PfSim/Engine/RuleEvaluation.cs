@@ -22,6 +22,19 @@ public ref struct RuleQuery
     public string? Tag;
     public uint Uid, Gid;
     public string? ReceivedOn;
+    /// <summary>Applies a rule's nat-to/rdr-to/binat-to to <see cref="Src"/>/<see cref="Dst"/> and the ports; set by the firewall.</summary>
+    public ITranslator? Translator;
+    /// <summary>A translation was applied (by a match rule, the deciding rule, or a FreeBSD nat/rdr/binat rule).</summary>
+    public bool Translated;
+    /// <summary>The rule whose translation applies last.</summary>
+    public Rule? NatRule;
+}
+
+/// <summary>Applies a rule's translation to the packet being evaluated (pf_get_transaddr); OpenBSD match rules translate at once.</summary>
+public interface ITranslator
+{
+    /// <summary>False when no address or port could be found (pf drops with reason translate).</summary>
+    bool Translate(Rule rule, ref RuleQuery query);
 }
 
 /// <summary>The result of evaluating the ruleset for one packet.</summary>
@@ -35,6 +48,8 @@ public struct RuleMatch
     public string? Tag;
     /// <summary>A matching rule asked for logging of matches, or a match rule had <c>log</c>.</summary>
     public bool LogMatch;
+    /// <summary>A match rule's translation found no free address/port: pf drops the packet (reason translate).</summary>
+    public bool TranslationFailed;
 }
 
 /// <summary>Why a rule did not match (the first failing criterion in pf_match_rule's order), or that it matched.</summary>

@@ -36,8 +36,9 @@ public sealed class State
     public StateKey Wire;
     /// <summary>The key the host's stack sees (outbound packets); equal to <see cref="Wire"/> without translation.</summary>
     public StateKey Stack;
-    public Rule Rule = null!;
-    public Ruleset Ruleset = null!;
+    /// <summary>The rule that created the state; null for the default rule (FreeBSD creates states for translated packets even then).</summary>
+    public Rule? Rule;
+    public Ruleset? Ruleset;
     public Rule? AnchorRule;
     /// <summary>OpenBSD match rules that matched when the state was created; their actions apply to its packets.</summary>
     public Rule[]? MatchRules;

@@ -65,6 +65,8 @@ public static class Explainer
         if (v.Rule is null)
         {
             sb.Append("No pass or block rule matched, so pf's default rule decides: pass, without creating a state and without logging.");
+            if (!h.IsIcmpError)
+                sb.Append(" Since no state exists for this packet, its replies and any ICMP error about it are filtered by the ruleset like new packets.");
         }
         else
         {

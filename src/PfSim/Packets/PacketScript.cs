@@ -3,7 +3,55 @@ using System.Globalization;
 namespace PfSim.Packets;
 
 /// <summary>One packet of a packet script: when, where, which way, and the packet itself.</summary>
-public sealed record ScriptPacket(int Line, double Time, string Interface, Direction Direction, PacketSpec Spec, byte[] Bytes, string Text);
+public sealed record ScriptPacket(int Line, double Time, string Interface, Direction Direction, PacketSpec Spec, byte[] Bytes, string Text)
+{
+    /// <summary>The verdict the script expects (a trailing <c># expect pass rule 1 state new</c> comment), or null.</summary>
+    public ScriptExpectation? Expect { get; init; }
+}
+
+/// <summary>
+/// What a script line expects: <c># expect pass|block [rule N|default] [state new|match|none] [reason NAME]</c>.
+/// Lets a packet script double as a test (<c>pfsim eval --check</c>).
+/// </summary>
+public sealed record ScriptExpectation(string Action, int? Rule, bool RuleGiven, string? State, string? Reason)
+{
+    public static ScriptExpectation? TryParse(string comment, string file, int line)
+    {
+        var t = comment.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (t.Length == 0 || t[0] != "expect") return null;
+        if (t.Length < 2 || t[1] is not ("pass" or "block")) throw new PacketScriptException(file, line, "expect wants 'pass' or 'block'");
+        int? rule = null; bool ruleGiven = false; string? state = null, reason = null;
+        for (int i = 2; i < t.Length; i++)
+        {
+            string Arg() => i + 1 < t.Length ? t[++i] : throw new PacketScriptException(file, line, $"'{t[i]}' wants a value");
+            switch (t[i])
+            {
+                case "rule":
+                    var r = Arg();
+                    ruleGiven = true;
+                    if (r == "default") rule = null;
+                    else if (int.TryParse(r.TrimStart('@'), out var n)) rule = n;
+                    else throw new PacketScriptException(file, line, $"bad rule number '{r}'");
+                    break;
+                case "state": state = Arg(); if (state is not ("new" or "match" or "none")) throw new PacketScriptException(file, line, $"state is new, match or none, not '{state}'"); break;
+                case "reason": reason = Arg(); break;
+                default: throw new PacketScriptException(file, line, $"unknown expectation '{t[i]}'");
+            }
+        }
+        return new ScriptExpectation(t[1], rule, ruleGiven, state, reason);
+    }
+
+    /// <summary>The differences between this expectation and what happened, or null when it holds.</summary>
+    public string? Check(string action, int? rule, string state, string reason)
+    {
+        var diffs = new List<string>();
+        if (Action != action) diffs.Add($"expected {Action}, got {action}");
+        if (RuleGiven && Rule != rule) diffs.Add($"expected rule {(Rule is int r ? r.ToString() : "default")}, got {(rule is int g ? g.ToString() : "default")}");
+        if (State is not null && State != state) diffs.Add($"expected state {State}, got {state}");
+        if (Reason is not null && Reason != reason) diffs.Add($"expected reason {Reason}, got {reason}");
+        return diffs.Count == 0 ? null : string.Join(", ", diffs);
+    }
+}
 
 /// <summary>An error in a packet script, with its position.</summary>
 public sealed class PacketScriptException(string file, int line, string message) : Exception($"{file}:{line}: {message}")
@@ -31,7 +79,8 @@ public sealed class PacketScript
         {
             var line = lines[i];
             int hash = line.IndexOf('#');
-            if (hash >= 0) line = line[..hash];
+            string? comment = null;
+            if (hash >= 0) { comment = line[(hash + 1)..]; line = line[..hash]; }
             if (string.IsNullOrWhiteSpace(line)) continue;
             var tokens = Tokenize(line);
             int pos = 0;
@@ -57,7 +106,8 @@ public sealed class PacketScript
             var spec = script.ParsePacket(tokens, ref pos, file, i + 1, topLevel: true);
             if (pos < tokens.Count) throw new PacketScriptException(file, i + 1, $"unexpected '{tokens[pos]}'");
             byte[] bytes = PacketBuilder.Build(spec);
-            result.Add(new ScriptPacket(i + 1, time, ifname, dir, spec, bytes, lines[i].Trim()));
+            var expect = comment is null ? null : ScriptExpectation.TryParse(comment, file, i + 1);
+            result.Add(new ScriptPacket(i + 1, time, ifname, dir, spec, bytes, (hash >= 0 ? lines[i][..hash] : lines[i]).Trim()) { Expect = expect });
         }
         return result;
     }

@@ -40,6 +40,8 @@ public static partial class PfConfLoader
     public static LoadResult LoadText(string text, string fileName, LoadOptions options)
     {
         var dialect = options.Dialect == Dialect.Auto ? DetectDialect(text) : options.Dialect;
+        // Without --host the machine is the stock box of the dialect (its base system's users and groups).
+        if (ReferenceEquals(options.Host, HostModel.Default)) options = options with { Host = HostModel.DefaultFor(dialect) };
         var config = new PfConfig(dialect) { Host = options.Host };
         var errors = new List<ParseError>();
         var parser = new Parser(fileName, text, options, config, errors);
