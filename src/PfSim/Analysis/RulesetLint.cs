@@ -85,7 +85,7 @@ public static class RulesetLint
             {
                 var by = without.Boxes.Select(d => d.Decider).Distinct().OrderBy(Order).ToList();
                 findings.Add(new LintFinding(LintKind.Redundant, site, by,
-                    $"redundant: without it, {string.Join(", ", by.Select(b => b.Name))} decide{(by.Count == 1 ? "s" : "")} the same packets the same way"));
+                    $"without it, {string.Join(", ", by.Select(b => b.Name))} decide{(by.Count == 1 ? "s" : "")} the same packets the same way"));
             }
         }
         return new LintResult(space, findings, notes);

@@ -11,7 +11,7 @@ namespace PfSim.Tests.Analysis;
 /// </summary>
 public class BruteForceProperties
 {
-    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(Peer.Long ? 2000 : 60);
+    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(Peer.Long ? 2000 : 30);
 
     private static Arbitrary<int> Seeds => Gen.Choose(0, int.MaxValue).ToArbitrary();
 
@@ -117,7 +117,7 @@ public class BruteForceProperties
                 if (same != reportedRedundant)
                     throw new Exception($"rule {site.Name}: removing it changes nothing={same}, lint says {finding?.Message ?? "nothing"}\n{SmallRulesets.Text(config)}");
             }
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(Peer.Long ? 500 : 25));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(Peer.Long ? 500 : 15));
     }
 }
 
