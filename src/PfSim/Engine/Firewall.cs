@@ -16,6 +16,7 @@ public sealed partial class Firewall
     private readonly uint _stateLimit;
     private readonly Rule[] _noRules = [];
     private readonly ReferenceEvaluator _addressMatcher;
+    private readonly Dictionary<object, StateOrigin> _origins = new(ReferenceEqualityComparer.Instance);
     private double _nextPurge;
     private ulong _rng;
 
