@@ -122,6 +122,12 @@ public sealed partial class Firewall
             Refuse(ref v, Reason.StateLimit);
             return;
         }
+        SrcNode? srcNode = null;
+        if (r is not null && !InsertSrcNode(r, rc, h.Src, out srcNode))
+        {
+            Refuse(ref v, Reason.SrcLimit);
+            return;
+        }
         if ((uint)States.Count >= _stateLimit)
         {
             // The state pool is full: pool_get fails, pf says "memory".
@@ -199,6 +205,7 @@ public sealed partial class Firewall
         }
         rc.StatesCurrent++;
         rc.StatesTotal++;
+        if (srcNode is not null) { srcNode.States++; s.SrcNode = srcNode; }
         v.StateUse = StateUse.New;
         v.State = s;
 

@@ -45,6 +45,7 @@ internal sealed class StateExtras
     public bool Translated;
     public Rule[]? MatchRules;
     public string? Tag;
+    public SrcNode? SrcNode;
 }
 
 /// <summary>A pf state: keys (wire and stack sides), the rule that created it, peers, timeout and counters.</summary>
@@ -105,6 +106,13 @@ public sealed class State
     {
         get => _extras?.Tag;
         set { if (value is not null || _extras is not null) (_extras ??= new StateExtras()).Tag = value; }
+    }
+
+    /// <summary>The source node tracking this state (max-src-*), or null.</summary>
+    public SrcNode? SrcNode
+    {
+        get => _extras?.SrcNode;
+        internal set { if (value is not null || _extras is not null) (_extras ??= new StateExtras()).SrcNode = value; }
     }
 
     public byte Proto => Wire.Proto;
