@@ -1,6 +1,12 @@
 using BenchmarkDotNet.Running;
 
 // Run all benchmarks: dotnet run -c Release --project bench/PfSim.Bench -- --filter '*'
+// Make the replay benchmark's capture: dotnet run -c Release --project bench/PfSim.Bench -- make-capture FILE [PACKETS]
+if (args.Length >= 2 && args[0] == "make-capture")
+{
+    PfSim.Bench.CaptureBenchData.Write(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;
