@@ -1,6 +1,12 @@
 using BenchmarkDotNet.Running;
 
 // Run all benchmarks: dotnet run -c Release --project bench/PfSim.Bench -- --filter '*'
+// Bytes per state: dotnet run -c Release --project bench/PfSim.Bench -- state-memory
+if (args.Length > 0 && args[0] == "state-memory")
+{
+    PfSim.Bench.StateMemory.Print();
+    return;
+}
 // Make the replay benchmark's capture: dotnet run -c Release --project bench/PfSim.Bench -- make-capture FILE [PACKETS]
 if (args.Length >= 2 && args[0] == "make-capture")
 {
