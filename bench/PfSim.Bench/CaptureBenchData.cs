@@ -43,7 +43,8 @@ public static class CaptureBenchData
             uint client = kind < 60 ? 0xC0A82800u | (uint)rnd.Next(1, 255)      // 192.168.40.x: the test network
                         : kind < 80 ? 0xC0A86400u | (uint)rnd.Next(1, 255)      // 192.168.100.x: the Windows side
                         : 0x0A000000u | (uint)rnd.Next(1, 1 << 24);             // elsewhere
-            ushort id = (ushort)rnd.Next(65536);
+            // ping keeps one id per run: the same client reuses its echo state until it expires.
+            ushort id = (ushort)((client * 2654435761u) >> 16);
             switch (kind % 4)
             {
                 case 0 or 1:  // ping: request in, reply out

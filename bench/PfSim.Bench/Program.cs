@@ -13,6 +13,11 @@ if (args.Length >= 2 && args[0] == "make-capture")
     PfSim.Bench.CaptureBenchData.Write(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
     return;
 }
+if (args.Length >= 1 && args[0] == "quick-capture-timing")
+{
+    PfSim.Bench.CaptureQuickTiming.Run(args.Length > 1 ? args[1] : null);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;

@@ -34,7 +34,7 @@ internal static class ReplayCommand
         };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Skip damaged records where the format allows finding the next one." };
         var live = new Option<string?>("--live") { Description = "Capture from this interface through libpcap instead of reading files (Ctrl-C stops)." };
-        var captures = new Argument<string[]>("CAPTURE") { Description = "pcap, pcapng or pflog files, replayed in order with state carried over.", Arity = ArgumentArity.ZeroOrMore };
+        var captures = new Argument<string[]>("CAPTURE") { Description = "pcap, pcapng or pflog files ('-' for stdin), replayed in order with state carried over.", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("replay",
             "Replay captures (pcap, pcapng, pflog) through a ruleset, packet by packet, with pf's state tracking.\n" +
@@ -72,7 +72,7 @@ internal static class ReplayCommand
                 var x => throw new CliExit(ExitCodes.Usage, $"pfsim: --pflog-layout is openbsd, freebsd or freebsd-old, not '{x}'"),
             };
             foreach (var f in files)
-                if (!File.Exists(f)) throw new CliExit(ExitCodes.Usage, $"pfsim: {f}: No such file or directory");
+                if (f != "-" && !File.Exists(f)) throw new CliExit(ExitCodes.Usage, $"pfsim: {f}: No such file or directory");
 
             var loaded = common.Load(parse, ctx, parse.GetValue(ruleset)!);
             foreach (var e in loaded.Errors) ctx.Err.WriteLine(e);
@@ -132,7 +132,11 @@ internal static class ReplayCommand
     private static bool RunFile(CliContext ctx, Replayer replayer, string file, bool keepGoing)
     {
         CaptureReader reader;
-        try { reader = CaptureReader.Open(file, keepGoing); }
+        try
+        {
+            // '-' reads a capture from stdin: tcpdump -w - … | pfsim replay -f pf.conf -
+            reader = file == "-" ? new CaptureReader(Console.OpenStandardInput(), "stdin", keepGoing) : CaptureReader.Open(file, keepGoing);
+        }
         catch (CaptureFormatException e)
         {
             ctx.Err.WriteLine(e.Error);

@@ -156,6 +156,10 @@ public static class ReplayReport
         if (s.UnsupportedLinkType > 0) skipped.Add($"{s.UnsupportedLinkType} of an unsupported link type");
         if (s.SkippedInterface > 0) skipped.Add($"{s.SkippedInterface} on a 'set skip' interface (passed untouched)");
         if (skipped.Count > 0) w.WriteLine("not filtered: " + string.Join(", ", skipped));
+        var layouts = new List<string>();
+        for (int i = 0; i < s.PflogLayouts.Length; i++)
+            if (s.PflogLayouts[i] > 0) layouts.Add(string.Create(Inv, $"{s.PflogLayouts[i]} {LayoutName((PflogLayout)i)}"));
+        if (layouts.Count > 0) w.WriteLine("pflog headers: " + string.Join(", ", layouts));
         w.WriteLine("State Table");
         w.WriteLine(string.Create(Inv, $"  {"current entries",-25}{fw.States.Count,14}"));
         w.WriteLine(string.Create(Inv, $"  {"inserts",-25}{s.StatesCreated,14}"));
@@ -179,6 +183,16 @@ public static class ReplayReport
             w.WriteLine(string.Create(Inv, $"  {which}{Path.GetFileName(d.FirstFile)} packet {d.FirstPacket}), logged {was}, would now be {now}{state}"));
         }
     }
+
+    /// <summary>Which system writes a pflog header layout, and its size.</summary>
+    public static string LayoutName(PflogLayout layout) => layout switch
+    {
+        PflogLayout.OpenBsd100 => "OpenBSD (100-byte header)",
+        PflogLayout.FreeBsd72 => "FreeBSD (72-byte header, with ridentifier)",
+        PflogLayout.FreeBsd64 => "FreeBSD before ridentifier / NetBSD / macOS (64-byte header)",
+        PflogLayout.Old48 => "OpenBSD 3.4-3.7 (48-byte header)",
+        _ => "unknown layout (fields decoded as far as the length byte allows)",
+    };
 
     private static string RuleName(int? rule, string anchor) =>
         rule is int n ? (anchor.Length > 0 ? $"anchor \"{anchor}\" @{n}" : $"@{n}") : "the default rule";

@@ -36,6 +36,8 @@ public sealed class ReplayStats
     /// <summary>pflog records compared with the simulation, and how many agreed.</summary>
     public long Compared;
     public long Agreed;
+    /// <summary>pflog records by header layout (indexed by <see cref="PflogLayout"/>).</summary>
+    public readonly long[] PflogLayouts = new long[5];
 
     private readonly Dictionary<(byte, uint, uint, string, RuleAction, int, string, StateUse), Disagreement> _disagreements = [];
 
@@ -64,7 +66,11 @@ public sealed class ReplayStats
         else if (v.StateUse == StateUse.Match) StateMatches++;
         if (v.Log) Logged++;
         if (p.DirGuessed) DirectionGuessed++;
-        if (p.HasLogged) Compare(p);
+        if (p.HasLogged)
+        {
+            PflogLayouts[(int)p.Logged.Layout]++;
+            Compare(p);
+        }
     }
 
     /// <summary>The rule number the verdict reports as pflog would (inside an anchor: the rule's own number there).</summary>

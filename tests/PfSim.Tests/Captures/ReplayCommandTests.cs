@@ -100,6 +100,7 @@ public class ReplayCommandTests
         var (_, text, _) = CliRunner.Run("replay", "-f", conf, "--summary", Path.Combine(scapy, "scapy-pflog-tcp.pcap"));
         Assert.Contains("logged vs simulated: 0 of 1 pflog packets decided as logged, 1 otherwise", text);
         Assert.Contains("this packet (scapy-pflog-tcp.pcap packet 1), logged block by @5, would now be blocked by @0", text);
+        Assert.Contains("pflog headers: 1 OpenBSD (100-byte header)", text);
     }
 
     [Fact]
@@ -157,6 +158,17 @@ public class ReplayCommandTests
             Assert.True(r.TryRead(out var p));
             Assert.Equal(FrameStatus.Ip, p.Decode(out var f));
             Assert.Equal(tcpdumpLen, f.Pflog.HeaderBytes);
+            if (Peer.HasTool("tshark"))
+            {
+                var (sc, sout, serr) = ExternalTool.Run("tshark", "-r", outFile.Path, "-T", "fields", "-E", "separator=|",
+                    "-e", "pflog.rulenr", "-e", "pflog.action", "-e", "pflog.dir", "-e", "pflog.ifname", "-e", "icmp.type");
+                Assert.True(sc == 0, serr);
+                Assert.All(sout.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Equal("4|0|2|s0|3", l));
+            }
+            // And read back by PfSim as pflog input, every record agrees with the ruleset that wrote it.
+            var (rc, rout, _) = CliRunner.Run("replay", "-f", conf, "--summary", outFile);
+            Assert.Equal(0, rc);
+            Assert.Contains("logged vs simulated: 10 of 10 pflog packets decided as logged, 0 otherwise", rout);
         }
     }
 
