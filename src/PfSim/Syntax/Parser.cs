@@ -244,7 +244,7 @@ internal sealed partial class Parser
         try
         {
             if (_includeStack.Count > 64) throw new IOException("include nesting too deep");
-            text = File.ReadAllText(full);
+            text = File.ReadAllText(_options.MapPath(full));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
