@@ -79,7 +79,12 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
         {
             if (h.Address.Kind != AddressKind.Dynamic) return h;
             int cur = dynMasks.TryGetValue(h, out var m) ? m : h.Address.Prefix;
-            if (fam == Af.Inet && (cur < 0 || cur > 32)) dynMasks[h] = 32;
+            if (fam == Af.Inet)
+            {
+                // For an inet rule /32 and "no mask" mean the same; keep what was written.
+                if (cur < 0 || cur > 32) dynMasks[h] = 32;
+                return h;
+            }
             return cur == h.Address.Prefix ? h : h with { Address = h.Address with { Prefix = cur } };
         }
         foreach (var itf in ifs)
