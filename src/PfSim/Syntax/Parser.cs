@@ -128,7 +128,7 @@ internal sealed partial class Parser
             var t = Peek();
             if (t.Kind == TokenKind.Eof)
             {
-                if (_rulesets.Count > 1) { Error(t.Line, "syntax error"); _rulesets.Pop(); continue; }
+                // End of input inside an inline anchor: the anchor statement reports the missing "}".
                 break;
             }
             if (t.Kind == TokenKind.Newline) { Advance(); continue; }
