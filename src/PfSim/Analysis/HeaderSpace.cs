@@ -74,16 +74,18 @@ public sealed class HeaderSpace
     private List<Box> BuildUniverse()
     {
         var result = new List<Box>();
-        var otherProtos = ByteSet.All.Except(ByteSet.Of(1, 6, 17, 58));
         foreach (int af in new[] { 4, 6 })
         {
+            // ICMP of the other family (proto 58 over IPv4, 1 over IPv6) has no header pf decodes: type and code read 0.
+            int icmp = af == 4 ? 1 : 58;
+            var otherProtos = ByteSet.All.Except(ByteSet.Of(6, 17, icmp));
             UInt128 max = af == 4 ? V4Max : UInt128.MaxValue;
             var b = Full().WithSet(Box.Af, ByteSet.Of(af)).WithRange(Box.Src, 0, max).WithRange(Box.Dst, 0, max);
             var noIcmp = b.WithSet(Box.IcmpType, ByteSet.Of(0)).WithSet(Box.IcmpCode, ByteSet.Of(0));
             var noPorts = b.WithRange(Box.Sport, 0, 0).WithRange(Box.Dport, 0, 0).WithSet(Box.Flags, ByteSet.Of(0));
             result.Add(noIcmp.WithSet(Box.Proto, ByteSet.Of(6)));
             result.Add(noIcmp.WithSet(Box.Proto, ByteSet.Of(17)).WithSet(Box.Flags, ByteSet.Of(0)));
-            result.Add(noPorts.WithSet(Box.Proto, IcmpProtos));
+            result.Add(noPorts.WithSet(Box.Proto, ByteSet.Of(icmp)));
             result.Add(noPorts.WithSet(Box.Proto, otherProtos).WithSet(Box.IcmpType, ByteSet.Of(0)).WithSet(Box.IcmpCode, ByteSet.Of(0)));
         }
         return result;

@@ -71,8 +71,8 @@ public sealed class RuleRegions(HeaderSpace space, PfConfig config)
         {
             var replies = new List<Box>
             {
-                space.Full().WithSet(Box.Af, ByteSet.Of(4)).WithSet(Box.Proto, HeaderSpace.IcmpProtos).WithSet(Box.IcmpType, Icmp4Replies),
-                space.Full().WithSet(Box.Af, ByteSet.Of(6)).WithSet(Box.Proto, HeaderSpace.IcmpProtos).WithSet(Box.IcmpType, Icmp6Replies),
+                space.Full().WithSet(Box.Af, ByteSet.Of(4)).WithSet(Box.Proto, ByteSet.Of(1)).WithSet(Box.IcmpType, Icmp4Replies),
+                space.Full().WithSet(Box.Af, ByteSet.Of(6)).WithSet(Box.Proto, ByteSet.Of(58)).WithSet(Box.IcmpType, Icmp6Replies),
             };
             region = Region.Subtract(region, replies);
         }

@@ -78,7 +78,7 @@ public static class PointEvaluator
             case 58:
                 if (r.IcmpType != 0 && r.IcmpType != p.IcmpType + 1) return false;
                 if (r.IcmpCode != 0 && r.IcmpCode != p.IcmpCode + 1) return false;
-                if (config.Dialect != Dialect.FreeBsd && r.IsStateful && !r.StateOptions.Sloppy &&
+                if (config.Dialect != Dialect.FreeBsd && r.IsStateful && !r.StateOptions.Sloppy && p.Proto == (p.Af == 4 ? 1 : 58) &&
                     (p.Af == 4 ? RuleRegions.Icmp4Replies : RuleRegions.Icmp6Replies).Contains(p.IcmpType)) return false;
                 break;
         }

@@ -155,6 +155,7 @@ public static class SmallRulesets
                             foreach (int code in new[] { 0, 1, 2 })
                                 yield return new HeaderPoint(i, dir, 4, 1, s, d, 0, 0, 0, type, code);
                         yield return new HeaderPoint(i, dir, 4, 47, s, d, 0, 0, 0, 0, 0);
+                        yield return new HeaderPoint(i, dir, 4, 58, s, d, 0, 0, 0, 0, 0);
                     }
                 // IPv6: v4-only criteria cannot tell v6 addresses apart, so one address stands for all.
                 foreach (int sp in ports)
@@ -163,10 +164,11 @@ public static class SmallRulesets
                         foreach (int f in flags) yield return new HeaderPoint(i, dir, 6, 6, 1, 1, sp, dp, f, 0, 0);
                         yield return new HeaderPoint(i, dir, 6, 17, 1, 1, sp, dp, 0, 0, 0);
                     }
-                foreach (int proto in new[] { 1, 58 })
-                    foreach (int type in new[] { 0, 1, 3, 8, 9, 128, 129 })
-                        foreach (int code in new[] { 0, 1, 2 })
-                            yield return new HeaderPoint(i, dir, 6, proto, 1, 1, 0, 0, 0, type, code);
+                foreach (int type in new[] { 0, 1, 3, 8, 9, 128, 129 })
+                    foreach (int code in new[] { 0, 1, 2 })
+                        yield return new HeaderPoint(i, dir, 6, 58, 1, 1, 0, 0, 0, type, code);
+                // ICMP of the wrong family: pf decodes no ICMP header, type and code read 0.
+                yield return new HeaderPoint(i, dir, 6, 1, 1, 1, 0, 0, 0, 0, 0);
                 yield return new HeaderPoint(i, dir, 6, 47, 1, 1, 0, 0, 0, 0, 0);
             }
     }
