@@ -16,6 +16,7 @@ public sealed partial class Firewall
     private readonly uint _stateLimit;
     private readonly Rule[] _noRules = [];
     private readonly ReferenceEvaluator _addressMatcher;
+    private readonly Dictionary<object, StateOrigin> _origins = new(ReferenceEqualityComparer.Instance);
     private double _nextPurge;
     private ulong _rng;
 
@@ -132,6 +133,14 @@ public sealed partial class Firewall
             v.Ruleset = st.Ruleset;
             v.Reason = Reason.Synproxy;
         }
+        else if (outcome == StateOutcome.SrcLimit)
+        {
+            // max-src-conn / max-src-conn-rate exceeded when the handshake completed: pf kills the state and drops.
+            v.Action = RuleAction.Block;
+            v.StateUse = StateUse.Match;
+            v.State = st;
+            v.Reason = Reason.SrcLimit;
+        }
         else if (outcome == StateOutcome.Drop)
         {
             // A state was found but the packet does not fit it: dropped, and the ruleset is not consulted.
@@ -226,6 +235,7 @@ public sealed partial class Firewall
     {
         if (s.Unlinked) return;
         States.Unlink(s);
+        ReleaseSrcNode(s);
         var c = s.Rule is null ? DefaultRuleCounters : Counters[s.Rule];
         if (c.StatesCurrent > 0) c.StatesCurrent--;
     }
@@ -240,4 +250,4 @@ public sealed partial class Firewall
     }
 }
 
-internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy }
+internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy, SrcLimit }

@@ -9,6 +9,8 @@ public sealed class RuleCounters
     public ulong PacketsIn, PacketsOut, BytesIn, BytesOut;
     public uint StatesCurrent;
     public ulong StatesTotal;
+    /// <summary>Source nodes of this rule (max-src-nodes).</summary>
+    public uint SrcNodes;
     /// <summary>A <c>once</c> rule that has fired and is gone.</summary>
     public bool Expired;
     /// <summary>Per-rule timeouts over the global ones, indexed by <see cref="PfTimeout"/>.</summary>
