@@ -79,7 +79,12 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
         {
             if (h.Address.Kind != AddressKind.Dynamic) return h;
             int cur = dynMasks.TryGetValue(h, out var m) ? m : h.Address.Prefix;
-            if (fam == Af.Inet && (cur < 0 || cur > 32)) dynMasks[h] = 32;
+            if (fam == Af.Inet)
+            {
+                // For an inet rule /32 and "no mask" mean the same; keep what was written.
+                if (cur < 0 || cur > 32) dynMasks[h] = 32;
+                return h;
+            }
             return cur == h.Address.Prefix ? h : h with { Address = h.Address with { Prefix = cur } };
         }
         foreach (var itf in ifs)
@@ -165,7 +170,11 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
                 if (proto != 6 && proto != 17 && (!sp.IsAny || !dp.IsAny)) P("port only applies to tcp/udp");
                 if (proto != 1 && proto != 58 && icmp.Type != 0) P("icmp-type/code only applies to icmp");
                 if (icmp.Type != 0 && icmp.Proto != Af.Any && proto != (icmp.Proto == Af.Inet6 ? 58 : 1)) { }
-                if ((proto == 1 && af == Af.Inet6) || (proto == 58 && af == Af.Inet))
+                bool icmpFamilyClash = (proto == 1 && af == Af.Inet6) || (proto == 58 && af == Af.Inet);
+                // A family taken from the hosts that clashes with icmp/icmp6 drops the combination silently;
+                // only a written inet/inet6 is an error.
+                if (icmpFamilyClash && r.Af == Af.Any) return;
+                if (icmpFamilyClash)
                     P($"proto {(proto == 1 ? "icmp" : "icmp6")} doesn't match address family {(af == Af.Inet ? "inet" : "inet6")}");
                 if (icmp.Type != 0 && af == Af.Any) P("must indicate address family with icmp-type/code");
                 if (r.AllowOpts && r.Action is not (RuleAction.Pass or RuleAction.Match)) P("allow-opts can only be specified for pass or match rules");

@@ -415,9 +415,16 @@ internal sealed partial class Parser
     private void StateOptions(RuleSpec r)
     {
         if (!AcceptChar('(')) return;
+        StateOptionList(r, ')', parenthesized: true);
+    }
+
+    private void StateOptionList(RuleSpec r, char close, bool parenthesized)
+    {
         SkipNewlines();
-        while (!AcceptChar(')'))
+        while (true)
         {
+            if (parenthesized && AcceptChar(close)) break;
+            if (!parenthesized && (Peek().Kind is TokenKind.Newline or TokenKind.Eof)) break;
             var t = Advance();
             if (t.IsWord("max")) r.StateOpts.Add(new StateOption("max", null, Num32(t)));
             else if (t.IsWord("no-sync")) r.StateOpts.Add(new StateOption("no-sync"));
@@ -459,7 +466,7 @@ internal sealed partial class Parser
             }
             else throw Syntax(t);
             OptComma();
-            SkipNewlines();
+            if (parenthesized) SkipNewlines();
         }
     }
 

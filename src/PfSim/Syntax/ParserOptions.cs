@@ -127,8 +127,12 @@ internal sealed partial class Parser
                 return;
             }
             case "state-defaults":
-                StateOptions(new RuleSpec());
+            {
+                // set state-defaults takes the option list without parentheses.
+                var spec = new RuleSpec();
+                StateOptionList(spec, ')', parenthesized: false);
                 return;
+            }
             case "keepcounters":
                 return;
             case "syncookies":
@@ -252,7 +256,7 @@ internal sealed partial class Parser
     private bool LoadTableFile(Table table, string file, int line)
     {
         string text;
-        try { text = File.ReadAllText(file); }
+        try { text = File.ReadAllText(_options.MapPath(file)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             Error(line, $"cannot load \"{file}\": {(e is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : e.Message)}");
