@@ -13,14 +13,21 @@ public sealed class SpecException(string message) : Exception(message);
 /// ruleset: ../labs/seed/C.conf     # relative to the spec file
 /// dialect: freebsd                 # openbsd, freebsd or auto (the default)
 /// interface: bge0                  # where packets arrive when an expectation names no interface
+/// lab: ../labs/seed/lab.yaml       # for ping/traceroute expectations, with
+/// variant: C                       # the lab's ruleset variant to run them under
 /// expect:
 ///   - icmp from 192.168.40.1 to 192.168.50.1 icmp-type echoreq: pass
 ///   - property: tcp from any to any port 23: block
 ///   - flow: tcp from 192.168.40.0/24 to 192.168.50.1 port 22: passes both ways
+///   - traceroute -I from ubuntu to server: reaches
 /// </code>
 /// </summary>
 public sealed partial record Spec(string File, string Ruleset, Dialect Dialect, string? HostFile, string? Interface, int Samples, IReadOnlyList<Expectation> Expectations)
 {
+    /// <summary>A lab file (topology and rulesets) for ping/traceroute expectations, and which of its ruleset variants to use.</summary>
+    public string? LabFile { get; init; }
+    public string? Variant { get; init; }
+
     public static Spec Load(string path) => Parse(System.IO.File.ReadAllText(path), path);
 
     public static Spec Parse(string text, string path)
@@ -56,8 +63,13 @@ public sealed partial record Spec(string File, string Ruleset, Dialect Dialect, 
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         var host = Get("host");
+        var lab = Get("lab");
         return new Spec(path, Path.GetFullPath(Path.Combine(dir, ruleset)), dialect,
-            host is null ? null : Path.GetFullPath(Path.Combine(dir, host)), Get("interface"), samples, expectations);
+            host is null ? null : Path.GetFullPath(Path.Combine(dir, host)), Get("interface"), samples, expectations)
+        {
+            LabFile = lab is null ? null : Path.GetFullPath(Path.Combine(dir, lab)),
+            Variant = Get("variant"),
+        };
     }
 
     /// <summary>Expectation lines hold ": " more than once ("property: tcp …: block"), which plain YAML refuses; quote them.</summary>
@@ -97,8 +109,8 @@ public enum ExpectationKind : byte
     Property,
     /// <summary>Generated flows (tcp, udp, dns, ping) pass both ways, or are blocked.</summary>
     Flow,
-    /// <summary>A traceroute through the lab topology reaches its target.</summary>
-    Traceroute,
+    /// <summary>A ping or traceroute through the lab's topology reaches its target (or does not).</summary>
+    Tool,
 }
 
 /// <summary>One line of a spec: what, and the outcome expected.</summary>
@@ -118,17 +130,20 @@ public sealed partial record Expectation(string Text, ExpectationKind Kind, stri
             kind = prefix.Groups[1].Value == "property" ? ExpectationKind.Property : ExpectationKind.Flow;
             subject = subject[prefix.Length..].Trim();
         }
-        else if (subject.StartsWith("traceroute ", StringComparison.Ordinal)) kind = ExpectationKind.Traceroute;
+        else if (ToolWord().IsMatch(subject)) kind = ExpectationKind.Tool;
         string[] allowed = kind switch
         {
             ExpectationKind.Flow => ["passes both ways", "blocked"],
-            ExpectationKind.Traceroute => ["reaches", "does not reach"],
+            ExpectationKind.Tool => ["reaches", "does not reach"],
             _ => ["pass", "block"],
         };
         if (!allowed.Contains(outcome))
             throw new SpecException($"{file}:{line}: outcome '{outcome}' is not one of: {string.Join(", ", allowed)}");
         return new Expectation(text, kind, subject, outcome, file, line);
     }
+
+    [GeneratedRegex(@"^(traceroute|tracert|ping)\s")]
+    private static partial Regex ToolWord();
 
     [GeneratedRegex(@"^(property|flow)\s*:\s*")]
     private static partial Regex Prefix();

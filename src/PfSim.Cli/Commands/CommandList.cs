@@ -15,5 +15,6 @@ internal static class CommandList
         yield return LabCommand.Create(ctx);
         yield return DiffCommand.Create(ctx);
         yield return LintCommand.Create(ctx);
+        yield return TestCommand.Create(ctx);
     }
 }
