@@ -80,6 +80,7 @@ public sealed partial class Firewall
     private Verdict Run(ReadOnlySpan<byte> p, Span<byte> writable, int ifId, Direction dir, double time, in PacketContext ctx, IRuleTrace? trace)
     {
         var v = new Verdict { Action = RuleAction.Pass, Tag = ctx.Tag };
+        _matchRules.Clear();
         var itf = _interfaces[ifId];
         if (itf.Skip) { v.Skipped = true; return v; }
         if (time >= _nextPurge) Purge(time);
@@ -176,12 +177,27 @@ public sealed partial class Firewall
             if (dir == Direction.Out) { a.PacketsOut++; a.BytesOut += (ulong)bytes; }
             else { a.PacketsIn++; a.BytesIn += (ulong)bytes; }
         }
+        // Match rules that applied count the packet too: from this evaluation, or remembered by the state.
+        if (v.StateUse == StateUse.Match && v.State?.MatchRules is { } remembered)
+        {
+            foreach (var mr in remembered) AddPacket(Counters[mr], dir, bytes);
+        }
+        else
+        {
+            for (int i = 0; i < _matchRules.Count; i++) AddPacket(Counters[_matchRules[i]], dir, bytes);
+        }
         if (v.State is not null && v.Action == RuleAction.Pass)
         {
             var s = v.State;
             if (dir == s.Direction) { s.PacketsOut++; s.BytesOut += (ulong)bytes; }
             else { s.PacketsIn++; s.BytesIn += (ulong)bytes; }
         }
+    }
+
+    private static void AddPacket(RuleCounters c, Direction dir, int bytes)
+    {
+        if (dir == Direction.Out) { c.PacketsOut++; c.BytesOut += (ulong)bytes; }
+        else { c.PacketsIn++; c.BytesIn += (ulong)bytes; }
     }
 
     private ulong NextRandom()
