@@ -18,6 +18,12 @@ if (args.Length >= 1 && args[0] == "quick-capture-timing")
     PfSim.Bench.CaptureQuickTiming.Run(args.Length > 1 ? args[1] : null);
     return;
 }
+// diff and lint on ClassBench rule sets, timed once: dotnet run -c Release --project bench/PfSim.Bench -- analysis-timing [SET…]
+if (args.Length >= 1 && args[0] == "analysis-timing")
+{
+    PfSim.Bench.ClassBenchRulesets.Time(args.Length > 1 ? args[1..] : ["acl1_1K", "fw1_1K", "ipc1_1K"]);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;
