@@ -22,6 +22,12 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     private readonly bool _hasOnce;
     private readonly int[] _openAnchors = new int[RuleFlattener.MaxAnchorDepth + 1];
     private readonly bool[] _anchorInner = new bool[RuleFlattener.MaxAnchorDepth + 1];
+    // Evaluation counts as the reference keeps them (every rule reached), as a difference array flushed on demand.
+    private readonly long[] _evalDiff;
+    private readonly int[] _opened;
+    private readonly int[] _anchorEntries;
+    private readonly int[] _onceEntries;
+    private int _stamp;
     private bool[][] _ifMatch = [];
     private Interface?[] _ifSeen = [];
     private ulong _rng;
@@ -38,6 +44,10 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         _dynamic = new DynamicAddresses(config.Host);
         // The same draws as the reference: its seeding and its generator.
         _rng = seed == 0 ? 0x9E3779B97F4A7C15UL : seed;
+        _evalDiff = new long[compiled.Rules.Length + 1];
+        _opened = new int[compiled.Rules.Length];
+        _anchorEntries = [.. Enumerable.Range(0, compiled.Flat.Length).Where(i => compiled.Flat[i].End > i + 1)];
+        _onceEntries = [.. Enumerable.Range(0, compiled.Flat.Length).Where(i => compiled.Rules[i].Once)];
         _onceCounters = new RuleCounters?[compiled.Rules.Length];
         for (int i = 0; i < compiled.Rules.Length; i++)
             if (compiled.Rules[i].Once) { _onceCounters[i] = stats[compiled.Rules[i].Rule]; _hasOnce = true; }
@@ -50,9 +60,10 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         var m = new RuleMatch { Tag = q.Tag };
         var ifm = InterfaceMatches(q.Interface);
         var tree = trace is null ? PickTree(ref q) : null;
+        if (++_stamp == 0) { Array.Clear(_opened); _stamp = 1; }
         if (tree is null)
         {
-            Walk(ref q, ref m, matchRules, trace, ifm, default, false);
+            Count(Walk(ref q, ref m, matchRules, trace, ifm, default, false));
             return m;
         }
         ref readonly var p = ref q.Packet;
@@ -60,8 +71,49 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         bool ports = !q.Fragment && (proto == IpProto.Tcp || proto == IpProto.Udp);
         var leaf = tree.Lookup(TreeBuilder.Key(q.Src.Hi, q.Src.Lo, p.Af), TreeBuilder.Key(q.Dst.Hi, q.Dst.Lo, p.Af),
             ports ? q.SrcPort : 0u, ports ? q.DstPort : 0u, proto);
-        Walk(ref q, ref m, matchRules, null, ifm, leaf, true);
+        Count(Walk(ref q, ref m, matchRules, null, ifm, leaf, true));
         return m;
+    }
+
+    /// <summary>Records which rules the reference would have tested: all up to <paramref name="stop"/>, less unmatched anchors' rules and expired once rules.</summary>
+    private void Count(int stop)
+    {
+        var diff = _evalDiff;
+        diff[0]++;
+        diff[stop]--;
+        var flat = _rs.Flat;
+        foreach (int a in _anchorEntries)
+        {
+            if (a >= stop) break;
+            int parent = flat[a].Parent;
+            if (_opened[a] == _stamp || (parent >= 0 && _opened[parent] != _stamp)) continue;
+            int end = Math.Min(flat[a].End, stop);
+            diff[a + 1]--;
+            diff[end]++;
+        }
+        if (!_hasOnce) return;
+        foreach (int i in _onceEntries)
+        {
+            if (i >= stop) break;
+            int parent = flat[i].Parent;
+            if (!_onceCounters[i]!.Expired || (parent >= 0 && _opened[parent] != _stamp)) continue;
+            diff[i]--;
+            diff[i + 1]++;
+        }
+    }
+
+    /// <summary>Adds the evaluations counted since the last flush to the rules' counters (<c>pfctl -vsr</c>'s Evaluations).</summary>
+    public void FlushEvaluations()
+    {
+        long run = 0;
+        var flat = _rs.Flat;
+        for (int i = 0; i < flat.Length; i++)
+        {
+            run += _evalDiff[i];
+            _evalDiff[i] = 0;
+            if (run > 0) _stats[flat[i].Rule].Evaluations += (ulong)run;
+        }
+        _evalDiff[flat.Length] = 0;
     }
 
     private CutTree? PickTree(ref RuleQuery q)
@@ -80,7 +132,8 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     /// The ordered walk. With <paramref name="useLeaf"/>, positions come from the leaf (ascending); otherwise every
     /// position in turn, jumping by skip steps. Anchors: an entry counts only when its anchor entry matched (is open).
     /// </summary>
-    private void Walk(ref RuleQuery q, ref RuleMatch m, List<Rule> matchRules, IRuleTrace? trace, bool[] ifm, ReadOnlySpan<int> leaf, bool useLeaf)
+    /// <returns>The position evaluation stopped before (the reference reached every position below it).</returns>
+    private int Walk(ref RuleQuery q, ref RuleMatch m, List<Rule> matchRules, IRuleTrace? trace, bool[] ifm, ReadOnlySpan<int> leaf, bool useLeaf)
     {
         var flat = _rs.Flat;
         var rules = _rs.Rules;
@@ -101,7 +154,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
                 depth--;
                 bool inner = _anchorInner[depth];
                 if (inner && depth > 0) _anchorInner[depth - 1] = true;
-                if (inner && rules[_openAnchors[depth]].Quick) return;
+                if (inner && rules[_openAnchors[depth]].Quick) return flat[_openAnchors[depth]].End;
             }
             if (fr.Parent != (depth == 0 ? -1 : _openAnchors[depth - 1]))
             {
@@ -130,6 +183,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
                 if (fr.End > i + 1)
                 {
                     _openAnchors[depth] = i;
+                    _opened[i] = _stamp;
                     _anchorInner[depth] = false;
                     depth++;
                 }
@@ -142,7 +196,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
                 if (r.Rule.Log != LogFlags.None) m.LogMatch = true;
                 if (r.Translates && q.Translator is not null && !q.IcmpError)
                 {
-                    if (!q.Translator.Translate(r.Rule, ref q)) { m.TranslationFailed = true; return; }
+                    if (!q.Translator.Translate(r.Rule, ref q)) { m.TranslationFailed = true; return i + 1; }
                     // Later rules see the new addresses: the leaf no longer applies, walk on with skip steps.
                     useLeaf = false;
                 }
@@ -154,8 +208,17 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
                 m.AnchorRule = fr.AnchorRule;
                 if (depth > 0) _anchorInner[depth - 1] = true;
             }
-            if (r.Quick) return;
+            if (r.Quick) return i + 1;
         }
+        // Anchors still open end here; a quick one with a match inside stops the reference right after it.
+        while (depth > 0)
+        {
+            depth--;
+            bool inner = _anchorInner[depth];
+            if (inner && depth > 0) _anchorInner[depth - 1] = true;
+            if (inner && rules[_openAnchors[depth]].Quick) return flat[_openAnchors[depth]].End;
+        }
+        return n;
     }
 
     /// <summary>The reference's Test on a compiled rule: the first failing criterion in pf_match_rule's order, or Matched.</summary>

@@ -134,4 +134,38 @@ public class CompiledEquivalenceTests
         Assert.Same(nat, compiled.Fallbacks[0].Rule);
         Assert.Contains("fallback after @0", compiled.Describe());
     }
+
+    [Fact]
+    public void EvaluationCounts_AreTheReferences()
+    {
+        // pfctl -vsr's Evaluations: the compiled evaluator counts every rule the reference walk tests, without walking.
+        var gen = from c in RulesetGenerators.Config(60) from ps in RulesetGenerators.Packet.ArrayOf(25) select (c, ps);
+        Prop.ForAll(gen.ToArbitrary(), x =>
+        {
+            var fr = new Firewall(x.c, new FirewallOptions { UseReferenceEvaluator = true });
+            var ft = new Firewall(x.c);
+            var trio = new Trio(x.c);
+            var tree = new CompiledEvaluator(x.c, ft.Counters, true, 7, ClassifierKind.CutTree);
+            var reference = new ReferenceEvaluator(x.c, fr.Counters, true, 7);
+            foreach (var p in x.ps)
+            {
+                var q1 = trio.Query(p);
+                reference.Evaluate(ref q1, [], null);
+                var q2 = trio.Query(p);
+                tree.Evaluate(ref q2, [], null);
+            }
+            tree.FlushEvaluations();
+            foreach (var f in RuleFlattener.Flatten(x.c.Main))
+                Assert.True(fr.Counters[f.Rule].Evaluations == ft.Counters[f.Rule].Evaluations,
+                    $"{f.Rule.Text}: {ft.Counters[f.Rule].Evaluations} vs reference {fr.Counters[f.Rule].Evaluations}");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(Peer.Long ? 1000 : 60));
+    }
+
+    [Fact]
+    public void Firewall_UsesTheCompiledEvaluatorByDefault_AndTheReferenceOnRequest()
+    {
+        var config = new PfConfig(Dialect.OpenBsd);
+        Assert.IsType<CompiledEvaluator>(new Firewall(config).Evaluator);
+        Assert.IsType<ReferenceEvaluator>(new Firewall(config, new FirewallOptions { UseReferenceEvaluator = true }).Evaluator);
+    }
 }
