@@ -1,6 +1,23 @@
 using BenchmarkDotNet.Running;
 
 // Run all benchmarks: dotnet run -c Release --project bench/PfSim.Bench -- --filter '*'
+// Bytes per state: dotnet run -c Release --project bench/PfSim.Bench -- state-memory
+if (args.Length > 0 && args[0] == "state-memory")
+{
+    PfSim.Bench.StateMemory.Print();
+    return;
+}
+// Make the replay benchmark's capture: dotnet run -c Release --project bench/PfSim.Bench -- make-capture FILE [PACKETS]
+if (args.Length >= 2 && args[0] == "make-capture")
+{
+    PfSim.Bench.CaptureBenchData.Write(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    return;
+}
+if (args.Length >= 1 && args[0] == "quick-capture-timing")
+{
+    PfSim.Bench.CaptureQuickTiming.Run(args.Length > 1 ? args[1] : null);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;

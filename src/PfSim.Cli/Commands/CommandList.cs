@@ -11,6 +11,7 @@ internal static class CommandList
         yield return CheckCommand.Create(ctx);
         yield return PrintCommand.Create(ctx);
         yield return EvalCommand.Create(ctx);
+        yield return ReplayCommand.Create(ctx);
         yield return LabCommand.Create(ctx);
     }
 }

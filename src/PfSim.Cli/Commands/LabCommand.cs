@@ -131,6 +131,19 @@ internal static class LabCommand
             if (s.Kind == StepKind.Sent) continue;
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  #{s.Packet,-3} {where} {what}: {LossStory.PacketText(s.Bytes)}"));
         }
+        foreach (var (node, filter) in o.Simulation.Filters)
+        {
+            if (filter is not PfFilter pf) continue;
+            ctx.Out.WriteLine($"rules on {node.Name} (as pfctl -vsr counts them):");
+            foreach (var rule in pf.Firewall.Config.Main.Filter)
+            {
+                var c = pf.Firewall.Counters[rule];
+                ctx.Out.WriteLine($"  {PfSim.Explain.Describe.Rule(rule)}");
+                ctx.Out.WriteLine($"    [ Evaluations: {c.Evaluations,-8}  Packets: {c.Packets,-10}  Bytes: {c.Bytes,-10}  States: {c.StatesCurrent,-6}]");
+            }
+            var d = pf.Firewall.DefaultRuleCounters;
+            ctx.Out.WriteLine($"  default rule (pass, no state): Packets: {d.Packets}  Bytes: {d.Bytes}");
+        }
     }
 
     private static void WriteExplanation(CliContext ctx, RunOutcome o, IReadOnlyList<FixSuggestion>? fixes)

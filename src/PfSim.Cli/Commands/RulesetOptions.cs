@@ -25,6 +25,11 @@ internal sealed class RulesetOptions
         Description = "YAML description of the machine pf runs on (interfaces, hosts, users, groups).",
     };
 
+    public Option<DirectoryInfo?> Root { get; } = new("--root")
+    {
+        Description = "Read absolute paths the ruleset names (include, table files, load anchor) under this directory.",
+    };
+
     public Option<bool> Verbose { get; } = new("--verbose")
     {
         Description = "Say on stderr which dialect was used.",
@@ -35,6 +40,7 @@ internal sealed class RulesetOptions
         cmd.Add(Defines);
         cmd.Add(Dialect);
         cmd.Add(Host);
+        cmd.Add(Root);
         cmd.Add(Verbose);
     }
 
@@ -69,7 +75,7 @@ internal sealed class RulesetOptions
             host = model;
         }
         if (file != "-" && !File.Exists(file)) throw new CliExit(ExitCodes.Usage, $"pfsim: {file}: No such file or directory");
-        var options = new LoadOptions { Dialect = dialect, Defines = defines, Host = host, Optimization = optimization };
+        var options = new LoadOptions { Dialect = dialect, Defines = defines, Host = host, Optimization = optimization, Root = parse.GetValue(Root)?.FullName };
         var result = file == "-"
             ? PfConfLoader.LoadText(Console.In.ReadToEnd(), "stdin", options)
             : PfConfLoader.LoadFile(file, options);

@@ -84,8 +84,9 @@ public sealed partial class CaptureReader
     }
 
     /// <summary>
-    /// Finds the next plausible record after a damaged header at <paramref name="badOffset"/>: a header with a
-    /// sane length and time, followed by another sane header (or the end of the file). Scans at most 16 MiB.
+    /// Finds the next plausible record after a damaged header at <paramref name="badOffset"/>: a header with a sane
+    /// length and a time close to the last good one, followed by two more such headers in a row (or the end of the
+    /// file). Scans at most 16 MiB.
     /// </summary>
     private bool ResyncPcap(long badOffset)
     {
@@ -95,29 +96,39 @@ public sealed partial class CaptureReader
         {
             if (!SeekForward(cand)) return false;
             if (!Ensure(hdr)) return false;
-            if (!PlausiblePcapHeader(_buf.AsSpan(_pos, hdr), out int caplen)) continue;
-            int next = hdr + caplen;
-            if (!Ensure(next)) continue;
-            if (!Ensure(next + hdr))
-            {
-                if (Available == next) return true;  // the candidate ends the file exactly
-                continue;
-            }
-            if (PlausiblePcapHeader(_buf.AsSpan(_pos + next, hdr), out _)) return true;
+            if (ChainIsPlausible(hdr)) return true;
         }
         return false;
     }
 
-    private bool PlausiblePcapHeader(ReadOnlySpan<byte> h, out int caplen)
+    // Three records in a row (fewer when the file ends exactly after them), each in time order within a day.
+    private bool ChainIsPlausible(int hdr)
     {
-        uint sec = Read32(h);
+        int at = 0;
+        uint previous = _pcapLastSec;
+        bool havePrevious = _pcapHaveSec;
+        for (int k = 0; k < 3; k++)
+        {
+            if (!Ensure(at + hdr)) return k > 0 && Available == at;
+            if (!PlausiblePcapHeader(_buf.AsSpan(_pos + at, hdr), previous, havePrevious, out int caplen, out uint sec)) return false;
+            at += hdr + caplen;
+            if (!Ensure(at)) return false;
+            previous = sec;
+            havePrevious = true;
+        }
+        return true;
+    }
+
+    private bool PlausiblePcapHeader(ReadOnlySpan<byte> h, uint previousSec, bool havePrevious, out int caplen, out uint sec)
+    {
+        sec = Read32(h);
         uint frac = Read32(h[4..]);
         uint cap = Read32(h[8..]);
         uint orig = Read32(h[12..]);
         caplen = (int)Math.Min(cap, int.MaxValue);
         if (cap > (uint)_pcapMaxCaplen || orig < cap || orig > 0x10000000) return false;
         if (frac >= (_pcapNano ? 1_000_000_000u : 1_000_000u)) return false;
-        if (_pcapHaveSec && (sec + 86400L < _pcapLastSec || sec > _pcapLastSec + 366L * 86400)) return false;
+        if (havePrevious && (sec + 3600L < previousSec || sec > previousSec + 86400L)) return false;
         return true;
     }
 }

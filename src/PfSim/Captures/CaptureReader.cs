@@ -41,6 +41,10 @@ public sealed partial class CaptureReader : IDisposable
     public Action<CaptureError>? OnError { get; set; }
     /// <summary>The damaged records skipped under <see cref="KeepGoing"/>.</summary>
     public IReadOnlyList<CaptureError> Errors => _errors;
+    /// <summary>Bytes of the file consumed so far (for progress).</summary>
+    public long BytePosition => _bufStart + _pos;
+    /// <summary>The file's length, or -1 when the stream cannot tell.</summary>
+    public long StreamLength => _stream.CanSeek ? _stream.Length : -1;
     /// <summary>Packet records read so far (including skipped damaged ones).</summary>
     public long PacketCount => _index;
 

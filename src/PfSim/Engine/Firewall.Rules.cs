@@ -122,6 +122,12 @@ public sealed partial class Firewall
             Refuse(ref v, Reason.StateLimit);
             return;
         }
+        SrcNode? srcNode = null;
+        if (r is not null && !InsertSrcNode(r, rc, h.Src, out srcNode))
+        {
+            Refuse(ref v, Reason.SrcLimit);
+            return;
+        }
         if ((uint)States.Count >= _stateLimit)
         {
             // The state pool is full: pool_get fails, pf says "memory".
@@ -135,10 +141,10 @@ public sealed partial class Firewall
         var s = new State
         {
             Wire = dir == Direction.In ? key : translated, Stack = dir == Direction.In ? translated : key,
-            Rule = r, Ruleset = m.Ruleset ?? Config.Main, AnchorRule = m.AnchorRule,
+            Origin = OriginFor(r, m.Ruleset ?? Config.Main, m.AnchorRule, rc.Timeouts),
             MatchRules = _matchRules.Count == 0 ? null : _matchRules.ToArray(),
             Direction = dir, InterfaceId = ifBound ? q.Interface.Id : -1, CreatedOn = q.Interface.Name,
-            Creation = now, LastActivity = now, Timeouts = rc.Timeouts,
+            Creation = now, LastActivity = now,
             Sloppy = so.Sloppy, AllowOpts = r?.AllowOpts ?? false, IcmpTyped = r?.IcmpType > 0,
             LogAll = r is not null && (r.Log & LogFlags.All) != 0, Tag = m.Tag,
         };
@@ -199,6 +205,7 @@ public sealed partial class Firewall
         }
         rc.StatesCurrent++;
         rc.StatesTotal++;
+        if (srcNode is not null) { srcNode.States++; s.SrcNode = srcNode; }
         v.StateUse = StateUse.New;
         v.State = s;
 
@@ -212,6 +219,16 @@ public sealed partial class Firewall
             v.Reason = Reason.Synproxy;
             v.Return = ReturnKind.SynAck;
         }
+    }
+
+    /// <summary>The shared origin record for states of one rule (and anchor), made once.</summary>
+    private StateOrigin OriginFor(Rule? r, Ruleset rs, Rule? anchor, uint[] timeouts)
+    {
+        var key = (object?)r ?? rs;
+        if (_origins.TryGetValue(key, out var o) && ReferenceEquals(o.Ruleset, rs) && ReferenceEquals(o.AnchorRule, anchor)) return o;
+        o = new StateOrigin(r, rs, anchor, timeouts);
+        _origins[key] = o;
+        return o;
     }
 
     private static void Refuse(ref Verdict v, Reason reason)

@@ -38,11 +38,12 @@ public sealed partial class Firewall
                 }
                 if (st.Sloppy)
                 {
-                    TcpTracker.TrackSloppy(h, ref src, ref dst, st, now);
-                    return StateOutcome.Pass;
+                    TcpTracker.TrackSloppy(h, ref src, ref dst, st, now, out bool est);
+                    return est && st.SrcNode is not null && SrcConnLimitExceeded(st, now) ? StateOutcome.SrcLimit : StateOutcome.Pass;
                 }
-                if (!TcpTracker.TrackFull(h, ref src, ref dst, st, now, NextRandom(), out uint seq, out uint ack))
+                if (!TcpTracker.TrackFull(h, ref src, ref dst, st, now, NextRandom(), out uint seq, out uint ack, out bool established))
                     return StateOutcome.Drop;
+                if (established && st.SrcNode is not null && SrcConnLimitExceeded(st, now)) return StateOutcome.SrcLimit;
                 if ((seq != h.Seq || ack != h.Ack) && writable.Length > 0) PacketRewriter.SetSeqAck(writable, h, seq, ack);
                 return StateOutcome.Pass;
             case IpProto.Udp:

@@ -16,6 +16,7 @@ public sealed partial class Firewall
     private readonly uint _stateLimit;
     private readonly Rule[] _noRules = [];
     private readonly ReferenceEvaluator _addressMatcher;
+    private readonly Dictionary<object, StateOrigin> _origins = new(ReferenceEqualityComparer.Instance);
     private double _nextPurge;
     private ulong _rng;
 
@@ -81,6 +82,7 @@ public sealed partial class Firewall
     private Verdict Run(ReadOnlySpan<byte> p, Span<byte> writable, int ifId, Direction dir, double time, in PacketContext ctx, IRuleTrace? trace)
     {
         var v = new Verdict { Action = RuleAction.Pass, Tag = ctx.Tag };
+        _matchRules.Clear();
         var itf = _interfaces[ifId];
         if (itf.Skip) { v.Skipped = true; return v; }
         if (time >= _nextPurge) Purge(time);
@@ -134,6 +136,14 @@ public sealed partial class Firewall
             v.Ruleset = st.Ruleset;
             v.Reason = Reason.Synproxy;
         }
+        else if (outcome == StateOutcome.SrcLimit)
+        {
+            // max-src-conn / max-src-conn-rate exceeded when the handshake completed: pf kills the state and drops.
+            v.Action = RuleAction.Block;
+            v.StateUse = StateUse.Match;
+            v.State = st;
+            v.Reason = Reason.SrcLimit;
+        }
         else if (outcome == StateOutcome.Drop)
         {
             // A state was found but the packet does not fit it: dropped, and the ruleset is not consulted.
@@ -169,12 +179,27 @@ public sealed partial class Firewall
             if (dir == Direction.Out) { a.PacketsOut++; a.BytesOut += (ulong)bytes; }
             else { a.PacketsIn++; a.BytesIn += (ulong)bytes; }
         }
+        // Match rules that applied count the packet too: from this evaluation, or remembered by the state.
+        if (v.StateUse == StateUse.Match && v.State?.MatchRules is { } remembered)
+        {
+            foreach (var mr in remembered) AddPacket(Counters[mr], dir, bytes);
+        }
+        else
+        {
+            for (int i = 0; i < _matchRules.Count; i++) AddPacket(Counters[_matchRules[i]], dir, bytes);
+        }
         if (v.State is not null && v.Action == RuleAction.Pass)
         {
             var s = v.State;
             if (dir == s.Direction) { s.PacketsOut++; s.BytesOut += (ulong)bytes; }
             else { s.PacketsIn++; s.BytesIn += (ulong)bytes; }
         }
+    }
+
+    private static void AddPacket(RuleCounters c, Direction dir, int bytes)
+    {
+        if (dir == Direction.Out) { c.PacketsOut++; c.BytesOut += (ulong)bytes; }
+        else { c.PacketsIn++; c.BytesIn += (ulong)bytes; }
     }
 
     private ulong NextRandom()
@@ -228,6 +253,7 @@ public sealed partial class Firewall
     {
         if (s.Unlinked) return;
         States.Unlink(s);
+        ReleaseSrcNode(s);
         var c = s.Rule is null ? DefaultRuleCounters : Counters[s.Rule];
         if (c.StatesCurrent > 0) c.StatesCurrent--;
     }
@@ -242,4 +268,4 @@ public sealed partial class Firewall
     }
 }
 
-internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy }
+internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy, SrcLimit }

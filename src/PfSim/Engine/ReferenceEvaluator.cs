@@ -38,10 +38,11 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
     {
         matched = false;
         var rules = rs.Filter;
+        var counterArray = _stats.ForFilter(rs);
         for (int i = 0; i < rules.Count; i++)
         {
             var r = rules[i];
-            var counters = _stats[r];
+            var counters = counterArray[i];
             if (counters.Expired) continue;
             counters.Evaluations++;
             var c = Test(r, rs, ref q, m.Tag);

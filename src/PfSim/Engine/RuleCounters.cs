@@ -9,6 +9,8 @@ public sealed class RuleCounters
     public ulong PacketsIn, PacketsOut, BytesIn, BytesOut;
     public uint StatesCurrent;
     public ulong StatesTotal;
+    /// <summary>Source nodes of this rule (max-src-nodes).</summary>
+    public uint SrcNodes;
     /// <summary>A <c>once</c> rule that has fired and is gone.</summary>
     public bool Expired;
     /// <summary>Per-rule timeouts over the global ones, indexed by <see cref="PfTimeout"/>.</summary>
@@ -22,6 +24,7 @@ public sealed class RuleCounters
 public sealed class RuleStats
 {
     private readonly Dictionary<Rule, RuleCounters> _counters = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Ruleset, RuleCounters[]> _byRuleset = new(ReferenceEqualityComparer.Instance);
 
     internal RuleStats(PfConfig config, uint[] globalTimeouts, bool openBsd)
     {
@@ -39,6 +42,19 @@ public sealed class RuleStats
             if (r.Anchor is not null) Visit(r.Anchor.Ruleset, global, openBsd, depth + 1);
         }
         foreach (var child in rs.Anchors.Values) Visit(child, global, openBsd, depth + 1);
+        var filter = new RuleCounters[rs.Filter.Count];
+        for (int i = 0; i < filter.Length; i++) filter[i] = _counters[rs.Filter[i]];
+        _byRuleset[rs] = filter;
+    }
+
+    /// <summary>The counters of a ruleset's filter rules, in rule order (one lookup per ruleset on the packet path).</summary>
+    internal RuleCounters[] ForFilter(Ruleset rs)
+    {
+        if (_byRuleset.TryGetValue(rs, out var a) && a.Length == rs.Filter.Count) return a;
+        a = new RuleCounters[rs.Filter.Count];
+        for (int i = 0; i < a.Length; i++) a[i] = this[rs.Filter[i]];
+        _byRuleset[rs] = a;
+        return a;
     }
 
     /// <summary>The rule's timeouts: <c>keep state (name N)</c> over the global values; OpenBSD's <c>max N</c> sets adaptive 60%/120% of N.</summary>

@@ -1,21 +1,37 @@
 namespace PfSim.Engine;
 
-/// <summary>The state table: states by key, wire and stack side, as pf_find_state and pf_state_insert keep them.</summary>
+/// <summary>
+/// The state table: states by key, wire and stack side, as pf_find_state and pf_state_insert keep them.
+/// An open-addressing hash table of (hash, state) slots; a translated state has a slot for each of its two keys,
+/// states of several interfaces on one key simply occupy several slots.
+/// </summary>
 public sealed class StateTable
 {
-    private readonly Dictionary<StateKey, State> _byKey = new();
-    private readonly List<State> _all = [];
+    private const byte Empty = 0, WireSlot = 1, StackSlot = 2, Tombstone = 3;
+
+    private struct Slot
+    {
+        public int Hash;
+        public byte Kind;
+        public State? State;
+    }
+
+    private Slot[] _slots = new Slot[64];
+    private int _used; // live slots and tombstones
     private uint _nextId = 1;
 
-    /// <summary>Live states (not unlinked), in creation order.</summary>
+    /// <summary>Live states.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Every live state, in creation order.</summary>
+    /// <summary>Every live state, in creation order (allocates: for printing, not for the packet path).</summary>
     public IEnumerable<State> States
     {
         get
         {
-            foreach (var s in _all) if (!s.Unlinked) yield return s;
+            var list = new List<State>(Count);
+            foreach (var sl in _slots) if (sl.Kind == WireSlot) list.Add(sl.State!);
+            list.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+            return list;
         }
     }
 
@@ -25,51 +41,67 @@ public sealed class StateTable
     /// </summary>
     public State? Find(in StateKey key, Direction dir, int ifId)
     {
-        if (!_byKey.TryGetValue(key, out var s)) return null;
+        int h = key.GetHashCode();
+        var slots = _slots;
+        int mask = slots.Length - 1;
         State? floating = null;
-        for (; s is not null; s = s.NextOnKey)
+        for (int i = h & mask; ; i = (i + 1) & mask)
         {
-            if (s.Unlinked) continue;
-            if (s.IsTranslated && !(dir == Direction.In ? s.Wire.Equals(key) : s.Stack.Equals(key))) continue;
+            ref var sl = ref slots[i];
+            if (sl.Kind == Empty) return floating;
+            if (sl.Hash != h || sl.Kind == Tombstone) continue;
+            var s = sl.State!;
+            bool wire = sl.Kind == WireSlot;
+            if (!(wire ? s.Wire : s.Stack).Equals(key)) continue;
+            if (s.IsTranslated && wire != (dir == Direction.In)) continue;
             if (s.InterfaceId == ifId) return s;
             if (s.InterfaceId < 0) floating ??= s;
         }
-        return floating;
     }
 
-    /// <summary>pf_state_insert: attaches the state under its keys; false when a state on the same key and interface exists (state-insert).</summary>
+    /// <summary>pf_state_insert: adds the state under its keys; false when a state on the same key and interface exists (state-insert).</summary>
     public bool Insert(State s)
     {
-        if (!Attach(s.Wire, s)) return false;
-        if (s.IsTranslated && !Attach(s.Stack, s)) { Detach(s.Wire, s); return false; }
+        if (Occupied(s.Wire, s.InterfaceId) || (s.IsTranslated && Occupied(s.Stack, s.InterfaceId))) return false;
+        if ((_used + 2) * 2 > _slots.Length) Resize(Count * 2 + 2 > _slots.Length / 2 ? _slots.Length * 2 : _slots.Length);
+        Add(s.Wire.GetHashCode(), WireSlot, s);
+        if (s.IsTranslated) Add(s.Stack.GetHashCode(), StackSlot, s);
         s.Id = _nextId++;
-        if (_all.Count > 1024 && _all.Count > 2 * Count) _all.RemoveAll(static x => x.Unlinked);
-        _all.Add(s);
+        s.Unlinked = false;
         Count++;
         return true;
     }
 
-    private bool Attach(in StateKey key, State s)
+    private bool Occupied(in StateKey key, int ifId)
     {
-        if (!_byKey.TryGetValue(key, out var head)) { _byKey[key] = s; s.NextOnKey = null; return true; }
-        for (var o = head; o is not null; o = o.NextOnKey)
-            if (!o.Unlinked && o.InterfaceId == s.InterfaceId) return false;
-        // pf lists if-bound states before floating ones.
-        s.NextOnKey = head;
-        _byKey[key] = s;
-        return true;
+        int h = key.GetHashCode();
+        int mask = _slots.Length - 1;
+        for (int i = h & mask; ; i = (i + 1) & mask)
+        {
+            ref var sl = ref _slots[i];
+            if (sl.Kind == Empty) return false;
+            if (sl.Hash != h || sl.Kind == Tombstone) continue;
+            var o = sl.State!;
+            if ((sl.Kind == WireSlot ? o.Wire : o.Stack).Equals(key) && o.InterfaceId == ifId) return true;
+        }
     }
 
-    private void Detach(in StateKey key, State s)
+    private void Add(int h, byte kind, State s)
     {
-        if (!_byKey.TryGetValue(key, out var head)) return;
-        if (head == s)
-        {
-            if (s.NextOnKey is null) _byKey.Remove(key); else _byKey[key] = s.NextOnKey;
-            return;
-        }
-        for (var o = head; o.NextOnKey is not null; o = o.NextOnKey)
-            if (o.NextOnKey == s) { o.NextOnKey = s.NextOnKey; return; }
+        int mask = _slots.Length - 1;
+        int i = h & mask;
+        while (_slots[i].Kind is WireSlot or StackSlot) i = (i + 1) & mask;
+        if (_slots[i].Kind == Empty) _used++;
+        _slots[i] = new Slot { Hash = h, Kind = kind, State = s };
+    }
+
+    private void Resize(int capacity)
+    {
+        var old = _slots;
+        _slots = new Slot[capacity];
+        _used = 0;
+        foreach (var sl in old)
+            if (sl.Kind is WireSlot or StackSlot) Add(sl.Hash, sl.Kind, sl.State!);
     }
 
     /// <summary>pf_unlink_state: removes the state from the table.</summary>
@@ -77,22 +109,37 @@ public sealed class StateTable
     {
         if (s.Unlinked) return;
         s.Unlinked = true;
-        Detach(s.Wire, s);
-        if (s.IsTranslated) Detach(s.Stack, s);
+        Remove(s.Wire.GetHashCode(), s);
+        if (s.IsTranslated) Remove(s.Stack.GetHashCode(), s);
         Count--;
     }
 
-    /// <summary>Unlinks every state <paramref name="fw"/> finds expired at <paramref name="now"/>.</summary>
-    internal void RemoveWhere(Firewall fw, double now)
+    private void Remove(int h, State s)
     {
-        for (int i = 0; i < _all.Count; i++)
+        int mask = _slots.Length - 1;
+        for (int i = h & mask; ; i = (i + 1) & mask)
         {
-            var s = _all[i];
-            if (!s.Unlinked && fw.IsExpired(s, now)) fw.RemoveState(s);
+            ref var sl = ref _slots[i];
+            if (sl.Kind == Empty) return;
+            if (sl.State == s && sl.Hash == h && sl.Kind != Tombstone)
+            {
+                sl.Kind = Tombstone;
+                sl.State = null;
+                return;
+            }
         }
-        if (_all.Count > 64 && _all.Count > 2 * Count) _all.RemoveAll(static x => x.Unlinked);
     }
 
-    /// <summary>Keys currently attached, wire and stack (for tests).</summary>
-    internal bool ContainsKey(in StateKey key) => _byKey.ContainsKey(key);
+    /// <summary>Unlinks every state <paramref name="fw"/> finds expired at <paramref name="now"/>, then drops tombstones if many.</summary>
+    internal void RemoveWhere(Firewall fw, double now)
+    {
+        var slots = _slots;
+        for (int i = 0; i < slots.Length; i++)
+        {
+            if (slots[i].Kind != WireSlot) continue;
+            var s = slots[i].State!;
+            if (fw.IsExpired(s, now)) fw.RemoveState(s);
+        }
+        if (_used - Count * 2 > _slots.Length / 4) Resize(_slots.Length);
+    }
 }

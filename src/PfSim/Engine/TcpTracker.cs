@@ -23,8 +23,9 @@ internal static class TcpTracker
     /// windows (state-mismatch). <paramref name="newSeq"/>/<paramref name="newAck"/> receive the sequence numbers to write (modulation).
     /// </summary>
     public static bool TrackFull(in PacketHeaders h, ref StatePeer src, ref StatePeer dst, State st, double now, ulong random,
-        out uint newSeq, out uint newAck)
+        out uint newSeq, out uint newAck, out bool established)
     {
+        established = false;
         var flags = h.TcpFlags;
         uint win = h.Win;
         int sws, dws;
@@ -127,7 +128,11 @@ internal static class TcpTracker
             if ((flags & TcpFlags.Fin) != 0 && src.State < TcpState.Closing) src.State = TcpState.Closing;
             if ((flags & TcpFlags.Ack) != 0)
             {
-                if (dst.State == TcpState.SynSent) dst.State = TcpState.Established;
+                if (dst.State == TcpState.SynSent)
+                {
+                    dst.State = TcpState.Established;
+                    established = src.State == TcpState.Established; // the handshake just completed (pf_src_connlimit)
+                }
                 else if (dst.State == TcpState.Closing) dst.State = TcpState.FinWait2;
             }
             if ((flags & TcpFlags.Rst) != 0) src.State = dst.State = TcpState.TimeWait;
@@ -160,17 +165,25 @@ internal static class TcpTracker
     }
 
     /// <summary>pf_tcp_track_sloppy: flags only, no sequence checks (<c>keep state (sloppy)</c>).</summary>
-    public static void TrackSloppy(in PacketHeaders h, ref StatePeer src, ref StatePeer dst, State st, double now)
+    public static void TrackSloppy(in PacketHeaders h, ref StatePeer src, ref StatePeer dst, State st, double now, out bool established)
     {
+        established = false;
         var flags = h.TcpFlags;
         if ((flags & TcpFlags.Syn) != 0 && src.State < TcpState.SynSent) src.State = TcpState.SynSent;
         if ((flags & TcpFlags.Fin) != 0 && src.State < TcpState.Closing) src.State = TcpState.Closing;
         if ((flags & TcpFlags.Ack) != 0)
         {
-            if (dst.State == TcpState.SynSent) dst.State = TcpState.Established;
+            if (dst.State == TcpState.SynSent)
+            {
+                dst.State = TcpState.Established;
+                established = src.State == TcpState.Established;
+            }
             else if (dst.State == TcpState.Closing) dst.State = TcpState.FinWait2;
             else if (src.State == TcpState.SynSent && dst.State < TcpState.SynSent)
+            {
                 dst.State = src.State = TcpState.Established; // only one half of the connection is seen
+                established = true;
+            }
             else if (src.State == TcpState.Closing && dst.State == TcpState.Established && dst.SeqLo == 0)
                 dst.State = TcpState.Closing; // half-seen close
         }

@@ -25,6 +25,7 @@ public static class FixSuggestions
         var result = new List<FixSuggestion>();
         if (failed.Reached || failed.Lost.Count == 0) return result;
         var seen = new HashSet<string>();
+        Dictionary<LabRun, bool>? before = null;
         foreach (var first in Candidates(failed, failed.Lost[0]))
         {
             // A candidate may uncover the next drop (a router filtering both ways): follow up to three rounds.
@@ -41,12 +42,11 @@ public static class FixSuggestions
             }
             if (!outcome.Reached || !seen.Add(string.Join("\n", rules))) continue;
             var fix = new FixSuggestion(first.Node.Name, rules, first.Idea, first.Opens);
-            foreach (var other in runner.Lab.Runs)
+            before ??= runner.Lab.Runs.Where(r => r != failed.Run).ToDictionary(r => r, r => runner.Run(failed.Ruleset, r, recordTrace: false).Reached);
+            foreach (var (other, was) in before)
             {
-                if (other == failed.Run) continue;
-                bool before = runner.Run(failed.Ruleset, other, recordTrace: false).Reached;
                 bool after = runner.Run(failed.Ruleset, other, edits, recordTrace: false).Reached;
-                if (before != after) fix.AlsoChanges.Add($"{other.Title}: {Word(before)} → {Word(after)}");
+                if (was != after) fix.AlsoChanges.Add($"{other.Title}: {Word(was)} → {Word(after)}");
             }
             result.Add(fix);
         }

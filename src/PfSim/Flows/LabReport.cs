@@ -12,7 +12,7 @@ namespace PfSim.Flows;
 /// </summary>
 public static class LabReport
 {
-    private const int MaxRows = 80, ColWidth = 190, RowHeight = 26, Top = 40;
+    private const int MaxRows = 80, ColWidth = 170, RowHeight = 22, Top = 44;
 
     public static string Html(Lab lab, IReadOnlyList<RunOutcome> outcomes, IReadOnlyDictionary<RunOutcome, IReadOnlyList<FixSuggestion>>? fixes = null)
     {
@@ -97,7 +97,8 @@ public static class LabReport
             if (rows.Count >= MaxRows) { hidden++; continue; }
             int y = Top + rows.Count * RowHeight;
             int x1 = X(nodes.IndexOf(s.Node));
-            string label = $"#{s.Packet} {Short(s.Bytes)}";
+            int labelX = X(nodes.Count - 1) + 40;
+            string label = $"#{s.Packet} {(s.Time * 1000).ToString("0.000", CultureInfo.InvariantCulture)} ms {Short(s.Bytes)}";
             if (s.Kind == StepKind.Transmitted)
             {
                 var verdict = steps.Skip(i + 1).FirstOrDefault(t => t.Packet == s.Packet && t.Node == s.Peer && t.Kind == StepKind.Filtered && t.Dir == Direction.In);
@@ -108,23 +109,27 @@ public static class LabReport
                 string note = string.Join(" · ", new[] { outVerdict, verdict }.Where(v => v is not null).Select(v => $"{LossStory.Dir(v!.Dir)} {v.Interface?.Name}: {v.Verdict!.Action} {v.Verdict.RuleLabel}{(v.Verdict.State == PfSim.Engine.StateUse.None ? "" : " state " + v.Verdict.State.ToString().ToLowerInvariant())}"));
                 string title = string.Join("\n", new[] { outVerdict, verdict }.Where(v => v?.Verdict?.Explain is not null).Select(v => v!.Verdict!.Explain!()));
                 int end = blocked ? x2 - Math.Sign(x2 - x1) * 12 : x2;
-                rows.Add(Arrow(x1, end, y, color, label + (note.Length > 0 ? "  [" + note + "]" : ""), title, blocked));
-            }
-            else if (blockedOut)
-            {
-                int dx = nodes.Count > 1 && nodes.IndexOf(s.Node) == nodes.Count - 1 ? -60 : 60;
-                rows.Add(Arrow(x1, x1 + dx, y, "#b00020", $"{label}  [out {s.Interface?.Name}: block {s.Verdict!.RuleLabel}]", s.Verdict.Explain?.Invoke() ?? "", true));
+                rows.Add(Arrow(x1, end, y, color, label + (note.Length > 0 ? "  [" + note + "]" : ""), title, blocked, labelX));
             }
             else
             {
-                int dx = nodes.IndexOf(s.Node) == nodes.Count - 1 ? -60 : 60;
-                rows.Add(Arrow(x1, x1 + dx, y, "#888", $"{label}  [{s.Note}]", s.Note ?? "", true));
+                // Dropped before leaving: a short arrow towards where the packet was going, ending in a cross.
+                var owner = o.Simulation.Topology.Owner(new Ip4View(s.Bytes).Dst);
+                int toward = owner is not null && nodes.Contains(owner) ? nodes.IndexOf(owner) : 0;
+                int dx = toward >= nodes.IndexOf(s.Node) && nodes.IndexOf(s.Node) < nodes.Count - 1 ? 50 : -50;
+                if (blockedOut)
+                    rows.Add(Arrow(x1, x1 + dx, y, "#b00020", $"{label}  [out {s.Interface?.Name}: block {s.Verdict!.RuleLabel}]", s.Verdict.Explain?.Invoke() ?? "", true, labelX));
+                else
+                    rows.Add(Arrow(x1, x1 + dx, y, "#888", $"{label}  [{s.Note}]", s.Note ?? "", true, labelX));
             }
         }
-        int width = Math.Max(nodes.Count * ColWidth + 420, 700);
+        int width = X(nodes.Count - 1) + 40 + 640;
         int height = Top + rows.Count * RowHeight + 20;
         sb.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(width).Append("\" height=\"").Append(height).Append("\">");
-        sb.Append("<defs><marker id=\"ah\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"context-stroke\"/></marker></defs>");
+        sb.Append("<defs>");
+        foreach (var (id, fill) in new[] { ("g", "#1a7f1a"), ("r", "#b00020"), ("k", "#888") })
+            sb.Append($"<marker id=\"ah{id}\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"{fill}\"/></marker>");
+        sb.Append("</defs>");
         for (int i = 0; i < nodes.Count; i++)
         {
             int x = X(i);
@@ -139,14 +144,13 @@ public static class LabReport
 
     private static int X(int column) => 70 + column * ColWidth;
 
-    private static string Arrow(int x1, int x2, int y, string color, string label, string title, bool cross)
+    private static string Arrow(int x1, int x2, int y, string color, string label, string title, bool cross, int labelX)
     {
         var sb = new StringBuilder("<g>");
         if (title.Length > 0) sb.Append("<title>").Append(E(title)).Append("</title>");
-        sb.Append(Inv($"<line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"2\" marker-end=\"url(#ah)\"/>"));
-        if (cross && color == "#b00020") sb.Append(Inv($"<text x=\"{x2 + (x2 > x1 ? 4 : -14)}\" y=\"{y + 4}\" fill=\"{color}\" font-size=\"14\">✕</text>"));
-        int lx = Math.Min(x1, x2) + 4;
-        sb.Append(Inv($"<text x=\"{lx}\" y=\"{y - 5}\" fill=\"{color}\">{E(label)}</text>"));
+        sb.Append(Inv($"<line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"{color}\" stroke-width=\"2\" marker-end=\"url(#ah{(color == "#1a7f1a" ? "g" : color == "#b00020" ? "r" : "k")})\"/>"));
+        if (cross) sb.Append(Inv($"<text x=\"{x2 + (x2 > x1 ? 4 : -14)}\" y=\"{y + 5}\" fill=\"{color}\" font-size=\"14\">✕</text>"));
+        sb.Append(Inv($"<text x=\"{labelX}\" y=\"{y + 4}\" fill=\"{color}\">{E(label)}</text>"));
         return sb.Append("</g>").ToString();
     }
 

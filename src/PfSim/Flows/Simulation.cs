@@ -31,6 +31,8 @@ public sealed class Simulation
     }
 
     public Topology Topology { get; }
+    /// <summary>pf of each node that runs it.</summary>
+    public IReadOnlyDictionary<Node, IPacketFilter> Filters => _filters;
     public bool RecordTrace { get; }
     public double Now { get; private set; }
     public List<TraceStep> Steps { get; } = [];

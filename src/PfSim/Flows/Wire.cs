@@ -4,8 +4,10 @@ namespace PfSim.Flows;
 
 /// <summary>
 /// The flow modeler's one seam for building packets as bytes (IPv4 with ICMP, UDP, TCP, and ICMP errors
-/// quoting a packet). Everything the host models send goes through here, so switching to the shared
-/// packet builder touches this file only.
+/// quoting a packet). Everything the host models send goes through here. It stays apart from
+/// <c>PfSim.Packets.PacketBuilder</c> on purpose: that builder makes packets from a spec (zero payload,
+/// a rebuilt quote), while the host models must reproduce the real tools' payload bytes and TCP options
+/// byte for byte and quote the very packet that expired (its decremented TTL, its checksum).
 /// </summary>
 internal static class Wire
 {

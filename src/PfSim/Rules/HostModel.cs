@@ -43,6 +43,37 @@ public sealed class HostModel
     /// <summary>The stock BSD box of pfctl's regression suites: lo0 only, base-system users and groups.</summary>
     public static HostModel Default { get; } = CreateDefault();
 
+    /// <summary>The stock FreeBSD box: lo0 as on OpenBSD, FreeBSD's base-system users and groups.</summary>
+    public static HostModel DefaultFreeBsd { get; } = CreateDefault(Dialect.FreeBsd);
+
+    /// <summary>The stock box of a dialect (its base system's /etc/passwd and /etc/group).</summary>
+    public static HostModel DefaultFor(Dialect dialect) => dialect == Dialect.FreeBsd ? DefaultFreeBsd : Default;
+
+    public static HostModel CreateDefault(Dialect dialect)
+    {
+        var h = CreateDefault();
+        if (dialect != Dialect.FreeBsd) return h;
+        h.Users.Clear();
+        h.Groups.Clear();
+        foreach (var (name, id) in new (string, uint)[]
+        {
+            ("root", 0), ("toor", 0), ("daemon", 1), ("operator", 2), ("bin", 3), ("tty", 4), ("kmem", 5), ("games", 7),
+            ("news", 8), ("man", 9), ("sshd", 22), ("smmsp", 25), ("mailnull", 26), ("bind", 53), ("unbound", 59),
+            ("proxy", 62), ("_pflogd", 64), ("_dhcp", 65), ("uucp", 66), ("pop", 68), ("www", 80), ("ntpd", 123),
+            ("nobody", 65534),
+        })
+            h.Users[name] = id;
+        foreach (var (name, id) in new (string, uint)[]
+        {
+            ("wheel", 0), ("daemon", 1), ("kmem", 2), ("sys", 3), ("tty", 4), ("operator", 5), ("mail", 6), ("bin", 7),
+            ("news", 8), ("man", 9), ("games", 13), ("staff", 20), ("sshd", 22), ("smmsp", 25), ("mailnull", 26),
+            ("guest", 31), ("bind", 53), ("unbound", 59), ("proxy", 62), ("authpf", 63), ("_pflogd", 64), ("_dhcp", 65),
+            ("uucp", 66), ("dialer", 68), ("network", 69), ("www", 80), ("ntpd", 123), ("nogroup", 65533), ("nobody", 65534),
+        })
+            h.Groups[name] = id;
+        return h;
+    }
+
     public static HostModel CreateDefault()
     {
         var h = new HostModel();
@@ -54,9 +85,9 @@ public sealed class HostModel
             new InterfaceAddress(Address.Parse("127.0.0.1"), 8),
         ], ["lo"]));
         h.Hosts["localhost"] = [Address.Parse("127.0.0.1"), Address.Parse("::1")];
-        foreach (var (name, id) in new (string, uint)[] { ("root", 0), ("daemon", 1), ("operator", 2), ("bin", 3), ("sshd", 27), ("_pflogd", 74), ("www", 67), ("nobody", 32767) })
+        foreach (var (name, id) in new (string, uint)[] { ("root", 0), ("daemon", 1), ("operator", 2), ("bin", 3), ("build", 21), ("sshd", 27), ("_portmap", 28), ("_identd", 29), ("_rstatd", 30), ("_rusersd", 32), ("_fingerd", 33), ("www", 67), ("_pflogd", 74), ("nobody", 32767) })
             h.Users[name] = id;
-        foreach (var (name, id) in new (string, uint)[] { ("wheel", 0), ("daemon", 1), ("kmem", 2), ("sys", 3), ("tty", 4), ("operator", 5), ("staff", 20), ("www", 67), ("nogroup", 65533), ("nobody", 65534) })
+        foreach (var (name, id) in new (string, uint)[] { ("wheel", 0), ("daemon", 1), ("kmem", 2), ("sys", 3), ("tty", 4), ("operator", 5), ("bin", 7), ("wsrc", 9), ("users", 10), ("auth", 11), ("games", 13), ("staff", 20), ("wobj", 21), ("sshd", 27), ("guest", 31), ("utmp", 45), ("crontab", 66), ("www", 67), ("network", 69), ("authpf", 72), ("_pflogd", 74), ("dialer", 117), ("nogroup", 32766), ("nobody", 32767) })
             h.Groups[name] = id;
         return h;
     }

@@ -188,6 +188,14 @@ public enum PoolType : byte
 /// <summary>A state option (<c>max 100</c>, <c>tcp.established 60</c>, <c>if-bound</c>, …) in source order.</summary>
 public sealed record StateOption(string Name, string? Value = null, uint Number = 0, uint Number2 = 0);
 
+/// <summary>How a stateful rule tracks source nodes.</summary>
+public enum SourceTrack : byte
+{
+    None = 0,
+    Global,
+    Rule,
+}
+
 /// <summary>The options of <c>keep state (…)</c>, resolved.</summary>
 public sealed record StateOptions
 {
@@ -208,6 +216,8 @@ public sealed record StateOptions
     public bool Sloppy { get; init; }
     public bool Pflow { get; init; }
     public bool NoSync { get; init; }
+    /// <summary>Source tracking: None, Global (one table for all rules) or Rule (per rule), as pf's PFRULE_SRCTRACK/RULESRCTRACK.</summary>
+    public SourceTrack SourceTrack { get; init; }
     /// <summary>Per-rule timeouts (name → seconds), e.g. <c>udp.first</c>.</summary>
     public IReadOnlyDictionary<string, uint> Timeouts { get; init; } = new Dictionary<string, uint>();
 }

@@ -25,6 +25,7 @@ public static class RulePrinter
             string kind = a.Kind;
             string last = a.Name.Contains('/') ? a.Name[(a.Name.LastIndexOf('/') + 1)..] : a.Name;
             if (a.Name.Length == 0 || last.StartsWith('_')) sb.Append(kind);
+            else if (fb && a.Name.Contains('/')) sb.Append(kind).Append(" \"").Append(a.Name[a.Name.LastIndexOf('/')..]).Append('"');
             else sb.Append(kind).Append(" \"").Append(a.Name).Append('"');
         }
         else
@@ -46,7 +47,7 @@ public static class RulePrinter
             });
             if (r.PassTranslation) sb.Append(" pass");
         }
-        if (r.Action == RuleAction.Block) AppendReturn(sb, r);
+        if (r.Action == RuleAction.Block) AppendReturn(sb, r, fb);
         if (r.Direction == Direction.In) sb.Append(" in");
         else if (r.Direction == Direction.Out) sb.Append(" out");
         if (r.Log != LogFlags.None)
@@ -112,7 +113,7 @@ public static class RulePrinter
 
     private static AddressPool? RoutePool(Rule r) => r.RouteTo ?? r.ReplyTo ?? r.DupTo;
 
-    private static void AppendReturn(StringBuilder sb, Rule r)
+    private static void AppendReturn(StringBuilder sb, Rule r, bool fb)
     {
         switch (r.Return)
         {
@@ -125,7 +126,7 @@ public static class RulePrinter
             {
                 byte c4 = r.ReturnIcmpCode ?? 3, c6 = r.ReturnIcmp6Code ?? 4;
                 string n4 = Names.IcmpCodeName(3, c4, false) ?? c4.ToString(CultureInfo.InvariantCulture);
-                string n6 = Names.IcmpCodeName(1, c6, true) ?? c6.ToString(CultureInfo.InvariantCulture);
+                string n6 = Names.IcmpCodeName(1, c6, true, fb) ?? c6.ToString(CultureInfo.InvariantCulture);
                 if (r.Af == Af.Inet) sb.Append(" return-icmp(").Append(n4).Append(')');
                 else if (r.Af == Af.Inet6) sb.Append(" return-icmp6(").Append(n6).Append(')');
                 else sb.Append(" return-icmp(").Append(n4).Append(", ").Append(n6).Append(')');
@@ -272,11 +273,7 @@ public static class RulePrinter
         }
     }
 
-    private static bool HasSourceTrack(StateOptions so)
-    {
-        foreach (var o in so.Written) if (o.Name == "source-track") return true;
-        return false;
-    }
+    private static bool HasSourceTrack(StateOptions so) => so.SourceTrack != SourceTrack.None;
 
     private static void Extra(StringBuilder sb, Rule r, string key)
     {
@@ -304,7 +301,7 @@ public static class RulePrinter
         var parts = new List<string>();
         if (so.MaxStates != 0) parts.Add($"max {so.MaxStates}");
         if (so.NoSync) parts.Add("no-sync");
-        foreach (var o in so.Written) if (o.Name == "source-track") parts.Add("source-track " + o.Value);
+        if (so.SourceTrack != SourceTrack.None) parts.Add(so.SourceTrack == SourceTrack.Rule ? "source-track rule" : "source-track global");
         if (so.MaxSrcStates != 0) parts.Add($"max-src-states {so.MaxSrcStates}");
         if (so.MaxSrcConn != 0) parts.Add($"max-src-conn {so.MaxSrcConn}");
         if (so.MaxSrcConnRateCount != 0) parts.Add($"max-src-conn-rate {so.MaxSrcConnRateCount}/{so.MaxSrcConnRateSeconds}");
@@ -313,7 +310,7 @@ public static class RulePrinter
         var text = new StringBuilder(" (").Append(string.Join(", ", parts));
         // print_rule does not reset its separator after overload: the next option follows without ", ".
         if (overload is not null) text.Append(parts.Count > 0 ? ", " : "").Append(overload);
-        bool afterOverload = overload is not null;
+        bool afterOverload = overload is not null && parts.Count == 0;
         void Add(string s)
         {
             if (afterOverload) { text.Append(s); afterOverload = false; return; }

@@ -18,6 +18,27 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
 
     public void ExpandFilter(RuleSpec r, Ruleset rs, bool inlineAnchor = false)
     {
+        if (!FreeBsd && r.BinatTo is not null)
+        {
+            // OpenBSD's binat-to is two rules: nat-to (static-port) outbound, rdr-to back inbound.
+            var outbound = r.Copy();
+            outbound.Direction = Direction.Out;
+            outbound.NatTo = CopyPool(r.BinatTo, staticPort: true);
+            outbound.BinatTo = null;
+            ExpandFilter(outbound, rs, inlineAnchor);
+            var inbound = r.Copy();
+            inbound.Direction = Direction.In;
+            inbound.BinatTo = null;
+            inbound.FromHosts = r.ToHosts;
+            inbound.FromPorts = [];
+            inbound.ToHosts = [.. r.BinatTo.Hosts];
+            inbound.ToPorts = [];
+            var back = new PoolSpec();
+            back.Hosts.AddRange(r.FromHosts);
+            inbound.RdrTo = back;
+            ExpandFilter(inbound, rs, inlineAnchor);
+            return;
+        }
         string file = r.File;
         int line = r.Line;
         void Err(string m) => error(file, line, m);
@@ -51,6 +72,21 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
         var gids = OrOne(r.Gids, PortMatch.Any);
 
         int added = 0;
+        // FreeBSD 12's gen_dynnode narrows a shared dynamic-address node to /32 for an inet expansion;
+        // later inet6 expansions of the same rule then print that /32 (pf0102).
+        var dynMasks = new Dictionary<HostSpec, int>(ReferenceEqualityComparer.Instance);
+        HostSpec ClampDynamic(HostSpec h, Af fam)
+        {
+            if (h.Address.Kind != AddressKind.Dynamic) return h;
+            int cur = dynMasks.TryGetValue(h, out var m) ? m : h.Address.Prefix;
+            if (fam == Af.Inet)
+            {
+                // For an inet rule /32 and "no mask" mean the same; keep what was written.
+                if (cur < 0 || cur > 32) dynMasks[h] = 32;
+                return h;
+            }
+            return cur == h.Address.Prefix ? h : h with { Address = h.Address with { Prefix = cur } };
+        }
         foreach (var itf in ifs)
         foreach (var proto in protos)
         foreach (var icmp in icmps)
@@ -79,20 +115,44 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
 
             void One(HostSpec s, PortMatch sp, HostSpec d, PortMatch dp, string? os, PortMatch uid, PortMatch gid)
             {
+                if (FreeBsd)
+                {
+                    Af fam = r.Af != Af.Any ? r.Af : s.Af != Af.Any ? s.Af : d.Af;
+                    s = ClampDynamic(s, fam);
+                    d = ClampDynamic(d, fam);
+                }
                 // Combinations whose families conflict are dropped silently (expand_rule).
                 Af af = r.Af;
                 if (s.Af != Af.Any && d.Af != Af.Any && s.Af != d.Af) return;
                 if (af != Af.Any && s.Af != Af.Any && s.Af != af) return;
                 if (af != Af.Any && d.Af != Af.Any && d.Af != af) return;
                 if (af == Af.Any) af = s.Af != Af.Any ? s.Af : d.Af;
+                string? divert = null;
+                if (r.DivertHosts is { } dh)
+                {
+                    var pick = dh.FirstOrDefault(h => af == Af.Any || h.Af == af);
+                    if (pick is null) { Err("divert-to address family mismatch"); return; }
+                    if (af == Af.Any) af = pick.Af;
+                    divert = $"divert-to {RulePrinter.FormatAddress(pick.Address, pick.Af)} port {r.DivertPort}";
+                }
+                var scoped = s.ScopeIf ?? d.ScopeIf;
+                var ruleIf = itf.Name.Length == 0 && scoped is not null ? new IfSpec(scoped, false) : itf;
                 if (af == Af.Any && icmp.Proto != Af.Any && !r.IcmpTypes.Contains(icmp)) af = icmp.Proto;
 
                 bool problems = false;
                 void P(string m) { Err(m); problems = true; }
 
+                // A family that came from the hosts (not written) and that a translation pool cannot serve:
+                // pfctl drops the combination silently, as for conflicting hosts (pf27).
+                if (r.Af == Af.Any && af != Af.Any)
+                    foreach (var pool in new[] { r.NatTo, r.RdrTo })
+                        if (pool is not null && pool.Hosts.Count > 0 && pool.Hosts.All(h => h.Af != Af.Any && h.Af != af)) return;
+
                 // pool families
                 var nat = Pool(r.NatTo, ref af, "translation", P, out bool natBad);
                 var rdr = Pool(r.RdrTo, ref af, "translation", P, out bool rdrBad);
+                if (rdr is not null && r.RdrTo!.PortRangeStar)
+                    rdr = rdr with { PortHi = (ushort)(dp.Op == PortOp.Range ? rdr.PortLo + (dp.Hi - dp.Lo) : rdr.PortLo) };
                 var binat = Pool(r.BinatTo, ref af, "translation", P, out bool binatBad);
                 var route = Pool(r.Route, ref af, "routing", P, out bool routeBad);
                 if (natBad || rdrBad || binatBad || routeBad) { }
@@ -110,7 +170,11 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
                 if (proto != 6 && proto != 17 && (!sp.IsAny || !dp.IsAny)) P("port only applies to tcp/udp");
                 if (proto != 1 && proto != 58 && icmp.Type != 0) P("icmp-type/code only applies to icmp");
                 if (icmp.Type != 0 && icmp.Proto != Af.Any && proto != (icmp.Proto == Af.Inet6 ? 58 : 1)) { }
-                if ((proto == 1 && af == Af.Inet6) || (proto == 58 && af == Af.Inet))
+                bool icmpFamilyClash = (proto == 1 && af == Af.Inet6) || (proto == 58 && af == Af.Inet);
+                // A family taken from the hosts that clashes with icmp/icmp6 drops the combination silently;
+                // only a written inet/inet6 is an error.
+                if (icmpFamilyClash && r.Af == Af.Any) return;
+                if (icmpFamilyClash)
                     P($"proto {(proto == 1 ? "icmp" : "icmp6")} doesn't match address family {(af == Af.Inet ? "inet" : "inet6")}");
                 if (icmp.Type != 0 && af == Af.Any) P("must indicate address family with icmp-type/code");
                 if (r.AllowOpts && r.Action is not (RuleAction.Pass or RuleAction.Match)) P("allow-opts can only be specified for pass or match rules");
@@ -119,22 +183,64 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
                 if (r.Action != RuleAction.Pass && !r.IsAnchor && rstate != StateMode.None && r.Action != RuleAction.Match) P("keep state is great, but only for pass rules");
                 if (r.Route is not null && r.RouteKind != "fastroute")
                 {
-                    if (rstate == StateMode.None && r.Action != RuleAction.Block) P("route-to, reply-to and dup-to require keep state");
+                    if (rstate == StateMode.None) P("route-to, reply-to and dup-to require keep state");
                     if (r.Action == RuleAction.Block) P("route-to, reply-to and dup-to are not supported on block rules");
                 }
-                if (r.Route is not null && r.AfTo is not null) P("af-to cannot be used together with route-to, reply-to, dup-to");
+                if (r.DivertDirection == Direction.In && r.Direction == Direction.Out) P("divert-to used with outgoing rule");
+                if (r.DivertDirection == Direction.Out && r.Direction == Direction.In) P("divert-reply used with incoming rule");
 
                 if (problems)
                 {
                     Err("skipping rule due to errors");
                     return;
                 }
-                var rule = Build(r, rs, itf, proto, icmp, af, s, sp, d, dp, os, uid, gid, rflags, rmask, rstate, stateExplicit, nat, rdr, binat, route, inlineAnchor);
+                nat = Automatic(nat, rs);
+                rdr = Automatic(rdr, rs);
+                route = Automatic(route, rs);
+                var rule = Build(r, rs, ruleIf, proto, icmp, af, s, sp, d, dp, os, uid, gid, rflags, rmask, rstate, stateExplicit, nat, rdr, binat, route, inlineAnchor);
+                if (divert is not null)
+                    rule = WithDivert(rule, divert);
                 Append(rs, rule);
                 added++;
             }
         }
         if (added == 0) Err("rule expands to no valid combination");
+    }
+
+    private Rule WithDivert(Rule rule, string divert)
+    {
+        var keyed = rule.ExtrasKeyed.Select(e => e.Key == "divert" ? (e.Key, divert) : e).ToArray();
+        var r2 = rule with { ExtrasKeyed = keyed, Extras = keyed.Select(e => e.Item2).ToArray() };
+        r2.Text = RulePrinter.Format(r2, config.Dialect);
+        return r2;
+    }
+
+    private static PoolSpec CopyPool(PoolSpec p, bool staticPort)
+    {
+        var c = new PoolSpec { PortLo = p.PortLo, PortHi = p.PortHi, Type = p.Type, StickyAddress = p.StickyAddress, StaticPort = staticPort || p.StaticPort, HashKey = p.HashKey };
+        c.Hosts.AddRange(p.Hosts);
+        return c;
+    }
+
+    private int _automaticTables;
+
+    /// <summary>OpenBSD puts a pool of several addresses into a table of its own, printed as pfctl defines it.</summary>
+    private AddressPool? Automatic(AddressPool? pool, Ruleset rs)
+    {
+        if (FreeBsd || pool is null || pool.Addresses.Count < 2) return pool;
+        if (pool.Addresses.Any(a => a.Address.Kind != AddressKind.Network || a.Interface is not null)) return pool;
+        var t = new Table($"__automatic_{_automaticTables++}") { Const = true };
+        var text = new System.Text.StringBuilder($"table <{t.Name}> const {{");
+        foreach (var a in pool.Addresses)
+        {
+            t.Entries.Add(new TableEntry(a.Address.Address, a.Address.Prefix, false));
+            text.Append(' ').Append(RulePrinter.FormatNetwork(a.Address.Address, a.Address.Prefix));
+        }
+        text.Append(" }");
+        rs.Tables[t.Name] = t;
+        config.Printed.Add(text.ToString());
+        var type = pool.Type == PoolType.None ? PoolType.RoundRobin : pool.Type;
+        return pool with { Addresses = [new PoolAddress(new AddressMatch { Kind = AddressKind.Table, Name = t.Name, Table = t })], Type = type };
     }
 
     /// <summary>The pool's addresses of the rule's family; null when the rule has no such pool.</summary>

@@ -24,6 +24,7 @@ internal sealed partial class Expander
         var stateOptions = BuildStateOptions(r.StateOpts);
         int number = ListFor(rs, new Rule { Action = r.Action }).Count;
         string? label = r.Label is null ? null : ExpandLabel(r.Label, itf, proto, s, sp, d, dp, number);
+        if (label is { Length: 0 }) label = null;
 
         AnchorCall? anchor = null;
         if (r.IsAnchor)
@@ -79,8 +80,8 @@ internal sealed partial class Expander
             AllowOpts = r.AllowOpts,
             Label = label,
             Once = r.Once,
-            Tag = r.Tag,
-            Tagged = r.Tagged,
+            Tag = r.Tag is null ? null : ExpandLabel(r.Tag, itf, proto, s, sp, d, dp, number),
+            Tagged = r.Tagged is null ? null : ExpandLabel(r.Tagged, itf, proto, s, sp, d, dp, number),
             TaggedNot = r.TaggedNot,
             ReceivedOn = r.ReceivedOn,
             ReceivedOnNot = r.ReceivedOnNot,
@@ -121,6 +122,8 @@ internal sealed partial class Expander
     private static StateOptions BuildStateOptions(List<StateOption> opts)
     {
         if (opts.Count == 0) return Rules.StateOptions.Default;
+        var track = SourceTrack.None;
+        string? trackWritten = null;
         uint max = 0, srcNodes = 0, srcStates = 0, srcConn = 0, rateN = 0, rateS = 0;
         string? overload = null;
         bool flush = false, flushGlobal = false, sloppy = false, pflow = false, nosync = false;
@@ -131,10 +134,11 @@ internal sealed partial class Expander
             switch (o.Name)
             {
                 case "max": max = o.Number; break;
-                case "max-src-nodes": srcNodes = o.Number; break;
-                case "max-src-states": srcStates = o.Number; break;
-                case "max-src-conn": srcConn = o.Number; break;
-                case "max-src-conn-rate": rateN = o.Number; rateS = o.Number2; break;
+                case "max-src-nodes": srcNodes = o.Number; track = SourceTrack.Rule; break;
+                case "max-src-states": srcStates = o.Number; if (track == SourceTrack.None) track = SourceTrack.Global; break;
+                case "max-src-conn": srcConn = o.Number; track = SourceTrack.Rule; break;
+                case "max-src-conn-rate": rateN = o.Number; rateS = o.Number2; track = SourceTrack.Rule; break;
+                case "source-track": trackWritten = o.Value; if (track == SourceTrack.None) track = SourceTrack.Global; break;
                 case "overload": overload = o.Value; flush = o.Number != 0; flushGlobal = o.Number == 2; break;
                 case "if-bound": ifBound = true; break;
                 case "floating": ifBound = false; break;
@@ -144,8 +148,18 @@ internal sealed partial class Expander
                 case "timeout": timeouts[o.Value!] = o.Number; break;
             }
         }
+        if (trackWritten == "rule") track = SourceTrack.Rule;
+        // With a state limit, pfctl sets adaptive timeouts at 60% and 120% of it unless given.
+        if (max != 0 && !timeouts.ContainsKey("adaptive.start") && !timeouts.ContainsKey("adaptive.end"))
+        {
+            timeouts["adaptive.start"] = (uint)((ulong)max * 6 / 10);
+            timeouts["adaptive.end"] = (uint)((ulong)max * 12 / 10);
+        }
+        // pf lets a source node live at least as long as the connection-rate window.
+        if (rateS != 0 && (!timeouts.TryGetValue("src.track", out var st) || st < rateS)) timeouts["src.track"] = rateS;
         return new StateOptions
         {
+            SourceTrack = track,
             Written = opts.ToArray(),
             MaxStates = max,
             MaxSrcNodes = srcNodes,
@@ -178,7 +192,7 @@ internal sealed partial class Expander
             PortOp.Le => "<=" + p.Lo,
             PortOp.Gt => ">" + p.Lo,
             PortOp.Ge => ">=" + p.Lo,
-            PortOp.Range => $"{p.Lo}:{p.Hi}",
+            PortOp.Range => "",
             PortOp.InsideExclusive => $"{p.Lo}><{p.Hi}",
             PortOp.Outside => $"{p.Lo}<>{p.Hi}",
             _ => "",
@@ -189,7 +203,7 @@ internal sealed partial class Expander
             .Replace("$dstaddr", Addr(d))
             .Replace("$srcport", Port(sp))
             .Replace("$dstport", Port(dp))
-            .Replace("$proto", proto == 0 ? "" : Names.ProtocolName(proto) ?? proto.ToString())
+            .Replace("$proto", Names.ProtocolName(proto) ?? proto.ToString())
             .Replace("$nr", nr.ToString());
     }
 

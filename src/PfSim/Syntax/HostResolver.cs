@@ -127,11 +127,15 @@ internal sealed class HostResolver(HostModel host, Action<string, int, string> e
 
     private static List<HostSpec>? Ip(string s, int mask)
     {
+        // getaddrinfo accepts a scope ("fe80::1%lo0"); pf keeps the address without it.
+        int pct = s.IndexOf('%');
+        string? scope = null;
+        if (pct > 0 && s.Contains(':')) { scope = s[(pct + 1)..]; s = s[..pct]; }
         if (Address.TryParse(s, out var a))
         {
             int bits = mask < 0 ? a.Bits : mask;
             if (a.IsV4 && bits > 32) return [new HostSpec(new AddressMatch { Kind = AddressKind.Network, Address = a, Prefix = bits }, Af.Inet)];
-            return [new HostSpec(AddressMatch.Net(a, bits), a.Family)];
+            return [new HostSpec(AddressMatch.Net(a, bits), a.Family) { ScopeIf = scope }];
         }
         if (mask < 0) return null;
         // inet_net_pton: "10", "10.1", "10.1.2" with a mask.

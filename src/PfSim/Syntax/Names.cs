@@ -71,7 +71,7 @@ public static class Names
         ("hostname", 101, Both), ("iso-tsap", 102, Both), ("gppitnp", 103, Both), ("acr-nema", 104, Both),
         ("csnet-ns", 105, Both), ("3com-tsmux", 106, Both), ("rtelnet", 107, Both), ("snagas", 108, Both),
         ("pop2", 109, Both), ("pop3", 110, Both), ("sunrpc", 111, Both), ("mcidas", 112, Both), ("auth", 113, Both),
-        ("ident", 113, Both), ("audionews", 114, Both), ("sftp", 115, Both), ("ansanotify", 116, Both),
+        ("ident", 113, Both), ("audionews", 114, Both), ("sftp", 115, Both), ("ansanotify", 116, Both), ("pip", 321, Both),
         ("uucp-path", 117, Both), ("sqlserv", 118, Both), ("nntp", 119, Both), ("cfdptkt", 120, Both),
         ("erpc", 121, Both), ("smakynet", 122, Both), ("ntp", 123, Both), ("ansatrader", 124, Both),
         ("locus-map", 125, Both), ("unitary", 126, Both), ("locus-con", 127, Both), ("gss-xlicen", 128, Both),
@@ -92,10 +92,10 @@ public static class Names
         ("remotefs", 556, Tcp), ("nntps", 563, Both), ("submission", 587, Both), ("ldaps", 636, Both),
         ("rsync", 873, Both), ("ftps-data", 989, Both), ("ftps", 990, Both), ("telnets", 992, Both),
         ("imaps", 993, Both), ("pop3s", 995, Both), ("socks", 1080, Both), ("openvpn", 1194, Both),
-        ("ms-sql-s", 1433, Both), ("ms-sql-m", 1434, Both), ("ingreslock", 1524, Both), ("radius", 1812, Both),
+        ("ms-sql-s", 1433, Both), ("ms-sql-m", 1434, Both), ("pip", 1321, Both), ("ingreslock", 1524, Both), ("radius", 1812, Both),
         ("radius-acct", 1813, Both), ("nfsd", 2049, Both), ("nfs", 2049, Both), ("cvspserver", 2401, Both),
         ("mysql", 3306, Both), ("rdp", 3389, Tcp), ("svn", 3690, Both), ("sip", 5060, Both), ("xmpp-client", 5222, Both),
-        ("postgresql", 5432, Both), ("x11", 6000, Both), ("irc-serv", 6667, Tcp), ("http-alt", 8080, Both),
+        ("postgresql", 5432, Both), ("x11", 6000, Both), ("irc-serv", 6667, Tcp), ("spamd", 8025, Tcp), ("spamd-cfg", 8026, Tcp), ("http-alt", 8080, Both),
     ];
 
     /// <summary>getservbyname(name, proto) for "tcp" or "udp".</summary>

@@ -128,7 +128,7 @@ internal sealed partial class Parser
             var t = Peek();
             if (t.Kind == TokenKind.Eof)
             {
-                if (_rulesets.Count > 1) { Error(t.Line, "syntax error"); _rulesets.Pop(); continue; }
+                // End of input inside an inline anchor: the anchor statement reports the missing "}".
                 break;
             }
             if (t.Kind == TokenKind.Newline) { Advance(); continue; }
@@ -244,7 +244,7 @@ internal sealed partial class Parser
         try
         {
             if (_includeStack.Count > 64) throw new IOException("include nesting too deep");
-            text = File.ReadAllText(full);
+            text = File.ReadAllText(_options.MapPath(full));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -22,8 +22,9 @@ internal sealed partial class Parser
             if (t.Kind != TokenKind.Word) return;
             switch (t.Text)
             {
-                case "user": Advance(); UgidList(r.Uids, user: true); break;
-                case "group": Advance(); UgidList(r.Gids, user: false); break;
+                // A later user/group option's list goes before the earlier ones (parse.y links it in front).
+                case "user": { Advance(); var l = new List<PortMatch>(); UgidList(l, user: true); r.Uids.InsertRange(0, l); break; }
+                case "group": { Advance(); var l = new List<PortMatch>(); UgidList(l, user: false); r.Gids.InsertRange(0, l); break; }
                 case "flags": Advance(); FlagsSpec(r); break;
                 case "icmp-type": Advance(); IcmpList(r, v6: false); break;
                 case "icmp6-type": Advance(); IcmpList(r, v6: true); break;
@@ -57,7 +58,7 @@ internal sealed partial class Parser
                     if (!l.IsString) throw Syntax(l);
                     if (r.Label is not null) throw new SyntaxFail(t.Line, "label cannot be redefined");
                     if (l.Text.Length >= 64) throw new SyntaxFail(t.Line, "rule label too long (max 63 chars)");
-                    r.Label = l.Text;
+                    r.Label = l.Text.Length == 0 ? null : l.Text;
                     break;
                 }
                 case "tag": Advance(); r.Tag = TagName(); break;
@@ -94,16 +95,41 @@ internal sealed partial class Parser
                 case "divert-to":
                 {
                     Advance();
+                    if (r.Extras.Any(e => e.Key == "divert")) throw new SyntaxFail(t.Line, "more than one divert option");
+                    if (FreeBsd)
+                    {
+                        // FreeBSD's divert-to names a divert(4) port (an address before it is accepted and not kept).
+                        if (!Peek().IsWord("port") && (Peek().Kind == TokenKind.Number && !IsAddressAhead()))
+                        {
+                            var (fp, _, _) = PortRange();
+                            r.Extras.Add(("divert", $"divert-to {fp}"));
+                            break;
+                        }
+                        HostItem(allowTable: false);
+                        ExpectWord("port");
+                        var (fp2, _, _) = PortRange();
+                        r.Extras.Add(("divert", $"divert-to {fp2}"));
+                        break;
+                    }
                     var h = HostItem(allowTable: false) ?? throw new SyntaxFail(-1, "");
                     ExpectWord("port");
                     var (p, _, _) = PortRange();
-                    r.Extras.Add(("divert", $"divert-to {RulePrinter.FormatAddress(h[0].Address, h[0].Af)} port {p}"));
+                    r.DivertHosts = h;
+                    r.DivertPort = p;
+                    r.DivertDirection = Direction.In;
+                    r.Extras.Add(("divert", ""));
                     break;
                 }
-                case "divert-reply": Advance(); r.Extras.Add(("divert", "divert-reply")); break;
+                case "divert-reply":
+                    Advance();
+                    if (r.Extras.Any(e => e.Key == "divert")) throw new SyntaxFail(t.Line, "more than one divert option");
+                    r.DivertDirection = Direction.Out;
+                    r.Extras.Add(("divert", "divert-reply"));
+                    break;
                 case "divert-packet":
                 {
                     Advance();
+                    if (r.Extras.Any(e => e.Key == "divert")) throw new SyntaxFail(t.Line, "more than one divert option");
                     ExpectWord("port");
                     var (p, _, _) = PortRange();
                     r.Extras.Add(("divert", $"divert-packet port {p}"));
@@ -133,6 +159,9 @@ internal sealed partial class Parser
             }
         }
     }
+
+    /// <summary>A number token that starts an address ("127.0.0.1" lexes as a word, "10" as a number).</summary>
+    private bool IsAddressAhead() => Peek().Kind == TokenKind.Word && Address.TryParse(Peek().Text, out _);
 
     private string TagName()
     {
@@ -386,9 +415,16 @@ internal sealed partial class Parser
     private void StateOptions(RuleSpec r)
     {
         if (!AcceptChar('(')) return;
+        StateOptionList(r, ')', parenthesized: true);
+    }
+
+    private void StateOptionList(RuleSpec r, char close, bool parenthesized)
+    {
         SkipNewlines();
-        while (!AcceptChar(')'))
+        while (true)
         {
+            if (parenthesized && AcceptChar(close)) break;
+            if (!parenthesized && (Peek().Kind is TokenKind.Newline or TokenKind.Eof)) break;
             var t = Advance();
             if (t.IsWord("max")) r.StateOpts.Add(new StateOption("max", null, Num32(t)));
             else if (t.IsWord("no-sync")) r.StateOpts.Add(new StateOption("no-sync"));
@@ -413,7 +449,8 @@ internal sealed partial class Parser
             }
             else if (t.IsWord("source-track"))
             {
-                string kind = AcceptWord("rule") ? "rule" : AcceptWord("global") ? "global" : "global";
+                string? kind = AcceptWord("global") ? "global" : AcceptWord("rule") ? "rule" : null;
+                if (r.StateOpts.Any(o => o.Name == "source-track")) throw new SyntaxFail(t.Line, "state option 'source-track' multiple definitions");
                 r.StateOpts.Add(new StateOption("source-track", kind));
             }
             else if (t.IsWord("if-bound")) r.StateOpts.Add(new StateOption("if-bound"));
@@ -429,7 +466,7 @@ internal sealed partial class Parser
             }
             else throw Syntax(t);
             OptComma();
-            SkipNewlines();
+            if (parenthesized) SkipNewlines();
         }
     }
 

@@ -79,7 +79,12 @@ internal sealed partial class Parser
             }
             case "hostid":
             {
-                long n = ExpectNumber();
+                var nt = Advance();
+                long n;
+                if (nt.Kind == TokenKind.Number) n = nt.Number;
+                else if (nt.IsString && TryStrtoul(nt.Text, out var hv) && hv <= uint.MaxValue) n = (long)hv;
+                else if (nt.IsString) { Error(nt.Line, $"{nt.Text} is not a number"); return; }
+                else throw Syntax(nt);
                 if (n == 0) { Error(t.Line, "hostid must be non-zero"); return; }
                 Print($"set hostid 0x{(uint)n:x8}");
                 return;
@@ -97,8 +102,7 @@ internal sealed partial class Parser
                 throw Syntax(Peek());
             case "require-order":
             {
-                var v = ExpectString();
-                if (v is not ("yes" or "no")) throw new SyntaxFail(t.Line, "syntax error");
+                var v = YesNo();
                 _requireOrder = v == "yes";
                 return;
             }
@@ -110,8 +114,7 @@ internal sealed partial class Parser
                 return;
             case "reassemble":
             {
-                var v = ExpectString();
-                if (v is not ("yes" or "no")) throw new SyntaxFail(t.Line, "syntax error");
+                var v = YesNo();
                 bool nodf = AcceptWord("no-df");
                 opts.Reassemble = v == "yes";
                 Print($"set reassemble {v} {(nodf ? "no-df" : "")}");
@@ -124,8 +127,12 @@ internal sealed partial class Parser
                 return;
             }
             case "state-defaults":
-                StateOptions(new RuleSpec());
+            {
+                // set state-defaults takes the option list without parentheses.
+                var spec = new RuleSpec();
+                StateOptionList(spec, ')', parenthesized: false);
                 return;
+            }
             case "keepcounters":
                 return;
             case "syncookies":
@@ -147,6 +154,14 @@ internal sealed partial class Parser
             default:
                 throw Syntax(t);
         }
+    }
+
+    /// <summary>yesno: the words yes and no ("no" is also a keyword).</summary>
+    private string YesNo()
+    {
+        var t = Advance();
+        if (t.Kind == TokenKind.Word && t.Text is "yes" or "no") return t.Text;
+        throw Syntax(t);
     }
 
     private void TimeoutSpec()
@@ -184,7 +199,8 @@ internal sealed partial class Parser
         string name = nameTok.Text;
         var table = new Table(name);
         bool addrs = false;
-        var printedParts = new List<string>();
+        // print_tabledef: file parts as written; consecutive { } lists merged into one.
+        var parts = new List<(bool File, List<string> Items)>();
         var entriesText = new List<string>();
         bool failed = false;
         while (true)
@@ -198,7 +214,7 @@ internal sealed partial class Parser
                 Advance();
                 var f = ExpectString();
                 table.Files.Add(f);
-                printedParts.Add($" file \"{f}\"");
+                parts.Add((true, [$" file \"{f}\""]));
                 if (!LoadTableFile(table, f, t.Line)) failed = true;
                 continue;
             }
@@ -207,9 +223,11 @@ internal sealed partial class Parser
                 Advance();
                 addrs = true;
                 SkipNewlines();
+                if (parts.Count == 0 || parts[^1].File) parts.Add((false, []));
+                var items = parts[^1].Items;
                 while (!AcceptChar('}'))
                 {
-                    if (!TableEntry(table, entriesText)) failed = true;
+                    if (!TableEntry(table, items)) failed = true;
                     OptComma();
                     SkipNewlines();
                 }
@@ -226,16 +244,19 @@ internal sealed partial class Parser
         if (table.Const) sb.Append(" const");
         if (table.Persist) sb.Append(" persist");
         if (table.Counters) sb.Append(" counters");
-        if (entriesText.Count > 0) sb.Append(" {").Append(string.Concat(entriesText)).Append(" }");
-        foreach (var p in printedParts) sb.Append(p);
-        if (addrs && entriesText.Count == 0 && printedParts.Count == 0) sb.Append(" { }");
+        foreach (var (isFile, items) in parts)
+        {
+            if (isFile) sb.Append(items[0]);
+            else if (items.Count > 0) sb.Append(" {").Append(string.Concat(items)).Append(" }");
+        }
+        if (addrs && parts.All(p => !p.File && p.Items.Count == 0)) sb.Append(" { }");
         Print(sb.ToString());
     }
 
     private bool LoadTableFile(Table table, string file, int line)
     {
         string text;
-        try { text = File.ReadAllText(file); }
+        try { text = File.ReadAllText(_options.MapPath(file)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             Error(line, $"cannot load \"{file}\": {(e is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : e.Message)}");

@@ -22,6 +22,21 @@ internal sealed partial class Parser
         RuleHead(r, allowFor: false);
         FilterOptions(r);
         r.Line = Peek().Line;
+        var track = r.StateOpts.FirstOrDefault(o => o.Name == "source-track");
+        if (track?.Value == "global")
+        {
+            foreach (var (opt, what) in new[] { ("max-src-nodes", "max-src-nodes"), ("max-src-conn", "max-src-conn"), ("max-src-conn-rate", "max-src-conn-rate") })
+                if (r.StateOpts.Any(o => o.Name == opt))
+                {
+                    Error(r.Line, $"'{what}' is incompatible with 'source-track global'");
+                    return;
+                }
+        }
+        if (r.Route is not null && r.AfTo is not null)
+        {
+            Error(r.Line, "af-to cannot be used together with route-to, reply-to, dup-to");
+            return;
+        }
         CheckOrder(first, OrderFilter);
         _expander.ExpandFilter(r, Current);
     }

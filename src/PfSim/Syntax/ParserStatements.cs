@@ -93,7 +93,7 @@ internal sealed partial class Parser
         string? baseDir = Path.GetDirectoryName(t.File);
         string full = Path.IsPathRooted(file) || string.IsNullOrEmpty(baseDir) || File.Exists(file) ? file : Path.Combine(baseDir, file);
         string text;
-        try { text = File.ReadAllText(full); }
+        try { text = File.ReadAllText(_options.MapPath(full)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             Error(t.Line, $"cannot load anchor {name} from {file}: No such file or directory");

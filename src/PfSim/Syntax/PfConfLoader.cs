@@ -20,6 +20,13 @@ public sealed record LoadOptions
     public HostModel Host { get; init; } = HostModel.Default;
     /// <summary>Ruleset optimization for printing: "none", "basic" or "profile" (pfctl -o).</summary>
     public string Optimization { get; init; } = "none";
+    /// <summary>When set, absolute paths the ruleset names (include, table file, load anchor) are read under this
+    /// directory, as if it were the root of the machine the ruleset belongs to.</summary>
+    public string? Root { get; init; }
+
+    /// <summary>The path to read for a path named in a ruleset.</summary>
+    public string MapPath(string path) =>
+        Root is not null && Path.IsPathRooted(path) ? Path.Combine(Root, path.TrimStart('/', '\\')) : path;
 }
 
 /// <summary>The outcome of loading: the configuration (null when nothing could be read), errors, and the dialect used.</summary>
@@ -40,6 +47,8 @@ public static partial class PfConfLoader
     public static LoadResult LoadText(string text, string fileName, LoadOptions options)
     {
         var dialect = options.Dialect == Dialect.Auto ? DetectDialect(text) : options.Dialect;
+        // Without --host the machine is the stock box of the dialect (its base system's users and groups).
+        if (ReferenceEquals(options.Host, HostModel.Default)) options = options with { Host = HostModel.DefaultFor(dialect) };
         var config = new PfConfig(dialect) { Host = options.Host };
         var errors = new List<ParseError>();
         var parser = new Parser(fileName, text, options, config, errors);

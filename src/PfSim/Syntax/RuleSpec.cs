@@ -10,6 +10,8 @@ public sealed record HostSpec(AddressMatch Address, Af Af)
     public string? IfName { get; init; }
     /// <summary>The host was written as an interface name with no address to expand to.</summary>
     public bool IsInterfaceGroup { get; init; }
+    /// <summary>The scope of a link-local address written "fe80::1%lo0": the rule gets that interface.</summary>
+    public string? ScopeIf { get; init; }
 }
 
 /// <summary>An interface item of <c>on</c>: name (or group), negation, or <c>on rdomain N</c>.</summary>
@@ -56,10 +58,10 @@ public sealed class RuleSpec
     public Af Af { get; set; }
     public List<byte> Protos { get; } = [];
 
-    public List<HostSpec> FromHosts { get; } = [];
-    public List<PortMatch> FromPorts { get; } = [];
-    public List<HostSpec> ToHosts { get; } = [];
-    public List<PortMatch> ToPorts { get; } = [];
+    public List<HostSpec> FromHosts { get; set; } = [];
+    public List<PortMatch> FromPorts { get; set; } = [];
+    public List<HostSpec> ToHosts { get; set; } = [];
+    public List<PortMatch> ToPorts { get; set; } = [];
     /// <summary>Written as <c>all</c> or without from/to.</summary>
     public List<string?> Os { get; } = [];
     public List<PortMatch> Uids { get; } = [];
@@ -89,6 +91,13 @@ public sealed class RuleSpec
     public uint Probability { get; set; }
     public string? ProbabilityText { get; set; }
     public List<(string Key, string Text)> Extras { get; } = [];
+    /// <summary>Family of a divert-to address (the rule takes it when it has none).</summary>
+    public Af DivertAf { get; set; }
+    /// <summary>divert-to's address candidates (a host name may give one per family) and port.</summary>
+    public List<HostSpec>? DivertHosts { get; set; }
+    public uint DivertPort { get; set; }
+    /// <summary>divert-to needs incoming rules, divert-reply outgoing ones (Any = no divert).</summary>
+    public Direction DivertDirection { get; set; }
 
     public PoolSpec? NatTo { get; set; }
     public PoolSpec? RdrTo { get; set; }
@@ -102,6 +111,9 @@ public sealed class RuleSpec
     /// <summary>FreeBSD nat/rdr/binat: <c>no nat</c>, <c>nat pass</c>.</summary>
     public bool No { get; set; }
     public bool PassTranslation { get; set; }
+
+    /// <summary>A shallow copy (lists shared) for the rules one statement turns into (binat-to).</summary>
+    public RuleSpec Copy() => (RuleSpec)MemberwiseClone();
 
     /// <summary>Anchor rules: the name as written (null for an unnamed inline anchor) and kind.</summary>
     public string? AnchorName { get; set; }

@@ -101,3 +101,20 @@ public class NatTests
         Assert.Equal((RuleAction.Pass, QuotedLookup.StateFound), (err.Action, err.Quoted));
     }
 }
+
+public class MatchRuleTests
+{
+    [Fact]
+    public void MatchRule_NeverDecides_ButCountsAndLogs_AndItsStateRemembersIt()
+    {
+        // pf-semantics §2.4: match rules apply options and log, but pass/block comes from the last pass/block rule.
+        var cfg = NatTests.Load("match in log proto udp\nblock in proto udp to port 9\npass in proto udp to port 53\n");
+        var fw = new Firewall(cfg);
+        var v = fw.Test(Pkt.Udp(Address.Parse("10.0.0.1"), 1, Address.Parse("10.0.0.2"), 53), "em0", Direction.In, 0);
+        Assert.Equal((RuleAction.Pass, 2, true), (v.Action, v.RuleNumber, v.Log));
+        Assert.Same(cfg.Main.Filter[0], Assert.Single(v.State!.MatchRules!));
+        var b = fw.Test(Pkt.Udp(Address.Parse("10.0.0.1"), 1, Address.Parse("10.0.0.2"), 9), "em0", Direction.In, 0);
+        Assert.Equal((RuleAction.Block, 1), (b.Action, b.RuleNumber));
+        Assert.Equal(2ul, fw.Counters[cfg.Main.Filter[0]].Packets);
+    }
+}

@@ -1,0 +1,195 @@
+using System.CommandLine;
+using System.Globalization;
+using PfSim.Captures;
+using PfSim.Engine;
+using Spectre.Console;
+
+namespace PfSim.Cli;
+
+/// <summary>
+/// <c>pfsim replay -f pf.conf CAPTURE…</c>: every packet of pcap/pcapng/pflog captures through the ruleset, with state,
+/// printed like <c>tcpdump -n -e -ttt</c> with the verdict; then a per-rule summary like <c>pfctl -vsr</c>.
+/// </summary>
+internal static class ReplayCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var ruleset = new Option<string>("-f", "--file") { Description = "The pf.conf to replay through.", Required = true };
+        var common = new RulesetOptions();
+        var json = new Option<bool>("--json") { Description = "One JSON object per packet (docs/cli.md's fields; 'logged' for pflog input)." };
+        var explain = new Option<bool>("--explain") { Description = "Say why, in plain words, for every packet." };
+        var summary = new Option<bool>("--summary") { Description = "Print only the summaries: per rule (like pfctl -vsr), state table, logged vs simulated." };
+        var iface = new Option<string?>("--if") { Description = "Interface of every packet (default: pflog's or pcapng's name, else the one interface pf.conf names)." };
+        var dir = new Option<string?>("--dir") { Description = "Direction of every packet: in or out (default: pflog's, else from --local, else the link layer's)." };
+        var local = new Option<string[]>("--local")
+        {
+            Description = "An address or network of the firewall itself (repeatable): packets from it go out, packets to it come in.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var writePflog = new Option<string?>("--write-pflog") { Description = "Write what pf would log to this file (DLT_PFLOG, readable by tcpdump -e)." };
+        var layout = new Option<string>("--pflog-layout")
+        {
+            Description = "Header of --write-pflog: openbsd (100 bytes), freebsd (72, with ridentifier) or freebsd-old (64).",
+            DefaultValueFactory = _ => "openbsd",
+        };
+        var keepGoing = new Option<bool>("--keep-going") { Description = "Skip damaged records where the format allows finding the next one." };
+        var live = new Option<string?>("--live") { Description = "Capture from this interface through libpcap instead of reading files (Ctrl-C stops)." };
+        var captures = new Argument<string[]>("CAPTURE") { Description = "pcap, pcapng or pflog files ('-' for stdin), replayed in order with state carried over.", Arity = ArgumentArity.ZeroOrMore };
+
+        var cmd = new Command("replay",
+            "Replay captures (pcap, pcapng, pflog) through a ruleset, packet by packet, with pf's state tracking.\n" +
+            "Each packet is shown as tcpdump -n -e -ttt shows it, with the verdict, the deciding rule (@N and its text) and\n" +
+            "the state used; then a per-rule summary like pfctl -vsr. For pflog input, what was logged is compared with what\n" +
+            "the ruleset decides now.\n" +
+            "Examples:\n" +
+            "  pfsim replay -f /etc/pf.conf /var/log/pflog\n" +
+            "  pfsim replay -f pf.conf --if bge0 --local 192.168.50.1 --summary server.pcap\n" +
+            "  pfsim replay -f pf.conf --json --write-pflog would-log.pcap capture.pcapng");
+        cmd.Add(ruleset);
+        common.AddTo(cmd);
+        foreach (var o in new Option[] { json, explain, summary, iface, dir, local, writePflog, layout, keepGoing, live }) cmd.Add(o);
+        cmd.Add(captures);
+
+        cmd.SetAction(parse =>
+        {
+            var files = parse.GetValue(captures) ?? [];
+            string? liveIf = parse.GetValue(live);
+            if (files.Length == 0 && liveIf is null) throw new CliExit(ExitCodes.Usage, "pfsim: replay needs a CAPTURE file (or --live IF)");
+            var direction = parse.GetValue(dir) switch
+            {
+                null => (Direction?)null,
+                "in" => Direction.In,
+                "out" => Direction.Out,
+                var d => throw new CliExit(ExitCodes.Usage, $"pfsim: --dir is in or out, not '{d}'"),
+            };
+            var locals = new List<(Address, int)>();
+            foreach (var l in parse.GetValue(local) ?? []) locals.Add(ParseNetwork(l));
+            var pflogLayout = parse.GetValue(layout) switch
+            {
+                "openbsd" => PflogLayout.OpenBsd100,
+                "freebsd" => PflogLayout.FreeBsd72,
+                "freebsd-old" => PflogLayout.FreeBsd64,
+                var x => throw new CliExit(ExitCodes.Usage, $"pfsim: --pflog-layout is openbsd, freebsd or freebsd-old, not '{x}'"),
+            };
+            foreach (var f in files)
+                if (f != "-" && !File.Exists(f)) throw new CliExit(ExitCodes.Usage, $"pfsim: {f}: No such file or directory");
+
+            var loaded = common.Load(parse, ctx, parse.GetValue(ruleset)!);
+            foreach (var e in loaded.Errors) ctx.Err.WriteLine(e);
+            if (!loaded.Success) return ExitCodes.Failed;
+            var config = loaded.Config!;
+
+            string? fixedIf = parse.GetValue(iface);
+            string? guessed = Replayer.GuessInterface(config, out var named);
+            string defaultIf = guessed ?? named[0];
+
+            using var pflogOut = parse.GetValue(writePflog) is string outPath ? PflogWriter.Create(outPath, pflogLayout) : null;
+            var fw = new Firewall(config, new FirewallOptions { Dialect = loaded.Dialect });
+            bool asJson = parse.GetValue(json), onlySummary = parse.GetValue(summary);
+            var printer = new Printer(ctx.Out, asJson, files.Length > 1);
+            var replayer = new Replayer(fw, new ReplayOptions
+            {
+                Interface = fixedIf, DefaultInterface = defaultIf, Dir = direction, Local = locals,
+                KeepGoing = parse.GetValue(keepGoing), Explain = parse.GetValue(explain), PflogOut = pflogOut,
+            }, onlySummary ? null : printer);
+
+            bool damaged = false;
+            if (liveIf is not null) RunLive(ctx, replayer, liveIf);
+            foreach (var f in files) damaged |= !RunFile(ctx, replayer, f, parse.GetValue(keepGoing));
+            foreach (var e in replayer.Errors) ctx.Err.WriteLine(e);
+            pflogOut?.Flush();
+
+            if (asJson && !onlySummary) { /* JSON lines only: summaries would break a JSON-lines reader */ }
+            else
+            {
+                if (!onlySummary && replayer.Stats.Packets > 0) ctx.Out.WriteLine();
+                ReplayReport.WriteRuleSummary(ctx.Out, fw);
+                ReplayReport.WriteTotals(ctx.Out, fw, replayer.Stats);
+                ReplayReport.WriteDisagreements(ctx.Out, replayer.Stats);
+            }
+            if (guessed is null && fixedIf is null && replayer.DefaultInterfaceUses > 0)
+                ctx.Err.WriteLine($"pfsim: {replayer.DefaultInterfaceUses} packets carried no interface and pf.conf names several " +
+                                  $"({string.Join(", ", named)}): they were replayed on {defaultIf}; say --if NAME");
+            if (pflogOut is not null && parse.GetValue(common.Verbose))
+                ctx.Err.WriteLine($"pfsim: wrote {pflogOut.PacketCount} logged packets ({pflogLayout} layout)");
+            // Damage skipped under --keep-going still means the input was wrong.
+            return damaged || replayer.Errors.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static (Address, int) ParseNetwork(string text)
+    {
+        int slash = text.IndexOf('/');
+        string addr = slash < 0 ? text : text[..slash];
+        if (!Address.TryParse(addr, out var a)) throw new CliExit(ExitCodes.Usage, $"pfsim: --local: not an address: '{text}'");
+        int prefix = a.Bits;
+        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > a.Bits))
+            throw new CliExit(ExitCodes.Usage, $"pfsim: --local: bad prefix length in '{text}'");
+        return (a.Mask(prefix), prefix);
+    }
+
+    private static bool RunFile(CliContext ctx, Replayer replayer, string file, bool keepGoing)
+    {
+        CaptureReader reader;
+        try
+        {
+            // '-' reads a capture from stdin: tcpdump -w - … | pfsim replay -f pf.conf -
+            reader = file == "-" ? new CaptureReader(Console.OpenStandardInput(), "stdin", keepGoing) : CaptureReader.Open(file, keepGoing);
+        }
+        catch (CaptureFormatException e)
+        {
+            ctx.Err.WriteLine(e.Error);
+            return false;
+        }
+        using (reader)
+        {
+            if (!LinkTypes.IsSupported(reader.LinkType) && reader.Format == CaptureFormat.Pcap)
+                ctx.Err.WriteLine($"pfsim: {file}: link type {reader.LinkType} is not one PfSim reads; its packets are skipped");
+            long length = reader.StreamLength;
+            // A progress bar only for a person watching: stderr is a terminal and the file is big enough to wait for.
+            if (ReferenceEquals(ctx.Err, Console.Error) && !Console.IsErrorRedirected && length > 64 << 20)
+            {
+                bool ok = true;
+                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+                console.Progress().AutoClear(true).Start(p =>
+                {
+                    var task = p.AddTask(Path.GetFileName(file), maxValue: length);
+                    replayer.Progress = pos => task.Value = pos;
+                    ok = replayer.Run(reader);
+                    task.Value = length;
+                });
+                replayer.Progress = null;
+                return ok;
+            }
+            return replayer.Run(reader);
+        }
+    }
+
+    private static void RunLive(CliContext ctx, Replayer replayer, string ifname)
+    {
+        using var capture = LiveCapture.Open(ifname, out var error);
+        if (capture is null) throw new CliExit(ExitCodes.Usage, $"pfsim: {error}");
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += stop;
+        try
+        {
+            ctx.Err.WriteLine($"pfsim: replaying live packets from {ifname} (link type {LinkTypes.Name(capture.LinkType)}); Ctrl-C stops");
+            replayer.Run(capture, cancel.Token);
+        }
+        finally { Console.CancelKeyPress -= stop; }
+    }
+
+    /// <summary>Prints each packet as it is replayed: a tcpdump-like line or a JSON object.</summary>
+    private sealed class Printer(TextWriter output, bool json, bool severalFiles) : IReplayObserver
+    {
+        private long _previousNs = long.MinValue;
+
+        public void OnPacket(in ReplayedPacket packet)
+        {
+            output.WriteLine(json ? ReplayReport.Json(packet, severalFiles) : ReplayReport.Line(packet, _previousNs));
+            _previousNs = packet.TimestampNs;
+        }
+    }
+}
