@@ -109,7 +109,6 @@ internal static class EvalCommand
             foreach (var s in fw.States.States) ctx.Out.WriteLine(Describe.State(s));
             ctx.Out.WriteLine();
             ctx.Out.WriteLine("Rules (pfctl -vsr):");
-            if (fw.Evaluator is PfSim.Compile.CompiledEvaluator compiled) compiled.FlushEvaluations();
             WriteRuleCounters(ctx.Out, fw, fw.Config.Main, "");
             var d = fw.DefaultRuleCounters;
             ctx.Out.WriteLine($"default rule (pass, no state): Packets: {d.Packets}  Bytes: {d.Bytes}");

@@ -56,12 +56,22 @@ internal readonly struct CompiledAddress
 /// </summary>
 public sealed class PrefixTable
 {
-    private readonly (int Prefix, Dictionary<(ulong, ulong), bool> Nets)[] _v4, _v6;
+    private readonly Table _table;
+    private (int Prefix, Dictionary<(ulong, ulong), bool> Nets)[] _v4 = [], _v6 = [];
+    private int _built = -1;
 
     public PrefixTable(Table t)
     {
-        _v4 = Build(t, Af.Inet);
-        _v6 = Build(t, Af.Inet6);
+        _table = t;
+        Rebuild();
+    }
+
+    // Tables change at run time (overload tables gain addresses): rebuild when the entry count moved.
+    private void Rebuild()
+    {
+        _v4 = Build(_table, Af.Inet);
+        _v6 = Build(_table, Af.Inet6);
+        _built = _table.Entries.Count;
     }
 
     private static (int, Dictionary<(ulong, ulong), bool>)[] Build(Table t, Af af)
@@ -81,6 +91,7 @@ public sealed class PrefixTable
 
     public bool Contains(in Address a)
     {
+        if (_table.Entries.Count != _built) Rebuild();
         var levels = a.Family == Af.Inet ? _v4 : a.Family == Af.Inet6 ? _v6 : [];
         for (int i = 0; i < levels.Length; i++)
         {

@@ -28,6 +28,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     private readonly int[] _anchorEntries;
     private readonly int[] _onceEntries;
     private int _stamp;
+    private bool _pending;
     private bool[][] _ifMatch = [];
     private Interface?[] _ifSeen = [];
     private ulong _rng;
@@ -49,6 +50,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         _anchorEntries = [.. Enumerable.Range(0, compiled.Flat.Length).Where(i => compiled.Flat[i].End > i + 1)];
         _onceEntries = [.. Enumerable.Range(0, compiled.Flat.Length).Where(i => compiled.Rules[i].Once)];
         _onceCounters = new RuleCounters?[compiled.Rules.Length];
+        stats.FlushPending += FlushEvaluations;
         for (int i = 0; i < compiled.Rules.Length; i++)
             if (compiled.Rules[i].Once) { _onceCounters[i] = stats[compiled.Rules[i].Rule]; _hasOnce = true; }
     }
@@ -79,6 +81,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     private void Count(int stop)
     {
         var diff = _evalDiff;
+        _pending = true;
         diff[0]++;
         diff[stop]--;
         var flat = _rs.Flat;
@@ -105,13 +108,15 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     /// <summary>Adds the evaluations counted since the last flush to the rules' counters (<c>pfctl -vsr</c>'s Evaluations).</summary>
     public void FlushEvaluations()
     {
+        if (!_pending) return;
+        _pending = false;
         long run = 0;
         var flat = _rs.Flat;
         for (int i = 0; i < flat.Length; i++)
         {
             run += _evalDiff[i];
             _evalDiff[i] = 0;
-            if (run > 0) _stats[flat[i].Rule].Evaluations += (ulong)run;
+            if (run > 0) _stats[flat[i].Rule].AddEvaluations((ulong)run);
         }
         _evalDiff[flat.Length] = 0;
     }
