@@ -130,7 +130,8 @@ public struct PflogHeader
         h.Pid = (int)ReadHost32(frame[48..], hostLittleEndian);
         h.RuleUid = ReadHost32(frame[52..], hostLittleEndian);
         h.RulePid = (int)ReadHost32(frame[56..], hostLittleEndian);
-        h.Dir = (Direction)frame[60];
+        // Only the fields that end within the length byte's count are there (a length of 60 has no dir).
+        h.Dir = len > 60 ? (Direction)frame[60] : Direction.InOut;
         h.NewAddressFamily = h.AddressFamily;
         if (len == 69)
         {
