@@ -68,7 +68,7 @@ public sealed class UnixPing : ToolModel
         return false;
     }
 
-    private Probe? Find(ushort seq) => Probes.FirstOrDefault(p => p.Index + FirstSeq == seq);
+    private Probe? Find(ushort seq) => ProbeAt(seq - FirstSeq);
 
     public override bool Reached => Probes.Any(p => p.Answer == AnswerKind.EchoReply);
     public override IReadOnlyList<string> Hops => Probes.Select(p => p.Answered ? p.From.ToString() : "*").ToList();
@@ -177,7 +177,7 @@ public sealed class WindowsPing : ToolModel
         return true;
     }
 
-    private Probe? Find(ushort seq) => Probes.FirstOrDefault(p => p.Index + 1 == seq);
+    private Probe? Find(ushort seq) => ProbeAt(seq - 1);
 
     public override bool Reached => Probes.Any(p => p.Answer == AnswerKind.EchoReply);
     public override IReadOnlyList<string> Hops => Probes.Select(p => p.Answered ? p.From.ToString() : "*").ToList();

@@ -123,7 +123,8 @@ public sealed class Simulation
             if (answer is not null) Send(node, answer, Now + ProcessingDelay, "time exceeded", number);
             return;
         }
-        var fwd = (byte[])packet.Clone();
+        // With a trace, every step keeps the bytes it saw; without one, forward in place (no copy per hop).
+        var fwd = RecordTrace ? (byte[])packet.Clone() : packet;
         fwd[8]--;
         Wire.FixChecksums(fwd);
         Record(new TraceStep(number, Now, StepKind.Forwarded, node, itf, Direction.In, fwd));

@@ -113,6 +113,9 @@ public abstract class ToolModel : IHostApp
         return n;
     }
 
+    /// <summary>The probe with index <paramref name="index"/> (probes are sent in index order), or null.</summary>
+    protected Probe? ProbeAt(int index) => index >= 0 && index < Probes.Count && Probes[index].Index == index ? Probes[index] : null;
+
     protected static string Ms(double ms) => ms.ToString("0.000", CultureInfo.InvariantCulture);
 
     /// <summary>The model of <paramref name="kind"/> as <paramref name="host"/>'s OS ships it.</summary>

@@ -25,6 +25,8 @@ public sealed class UnixTraceroute : ToolModel
     private readonly ushort _bsdIdent;
     private int _inFlight, _next, _finalHop = int.MaxValue;
     private readonly HashSet<int> _done = [];
+    /// <summary>Probe index by (source port, destination port): how UDP and TCP answers are matched to probes.</summary>
+    private readonly Dictionary<(ushort, ushort), int> _byPorts = new();
 
     public UnixTraceroute(Node host, Address target, ToolOptions options, TraceMethod method) : base(host, target, options)
     {
@@ -85,6 +87,8 @@ public sealed class UnixTraceroute : ToolModel
     {
         int ttl = HopOf(index);
         var pkt = Build(index, ttl);
+        var view = new Ip4View(pkt);
+        if (_method != TraceMethod.Icmp) _byPorts[(view.SrcPort, view.DstPort)] = index;
         SendProbe(pkt, Sim.Now, _method switch { TraceMethod.Udp => "udp probe", TraceMethod.Icmp => "echo request", _ => "tcp syn probe" }, ttl, index);
         Sim.Schedule(Sim.Now + _wait, () => Finish(index));
     }
@@ -133,7 +137,15 @@ public sealed class UnixTraceroute : ToolModel
     }
 
     /// <summary>Linux picks a fresh source port per probe socket from the ephemeral range 32768–60999.</summary>
-    private ushort EphemeralPort(int index) => (ushort)(32768 + StableHash.Mix(Ident, (uint)index) % 28232);
+    /// <remarks>A port is not handed out twice while the tool runs, as the kernel would not.</remarks>
+    private ushort EphemeralPort(int index)
+    {
+        uint p = StableHash.Mix(Ident, (uint)index) % 28232;
+        while (!_usedPorts.Add((ushort)(32768 + p))) p = (p + 1) % 28232;
+        return (ushort)(32768 + p);
+    }
+
+    private readonly HashSet<ushort> _usedPorts = [];
 
     private static byte[] Pattern(int offset, int length)
     {
@@ -146,7 +158,7 @@ public sealed class UnixTraceroute : ToolModel
     {
         if (!_done.Add(index)) return;
         _inFlight--;
-        var p = Probes.FirstOrDefault(x => x.Index == index);
+        var p = ProbeAt(index);
         if (p is not null && IsFinal(p)) _finalHop = Math.Min(_finalHop, p.Ttl);
         if (!_linux && p is not null && p.Index % _queries == _queries - 1 && HopUnreachable(p.Ttl))
             _finalHop = Math.Min(_finalHop, p.Ttl);
@@ -179,8 +191,7 @@ public sealed class UnixTraceroute : ToolModel
         }
         else if (ip.Proto == Wire.ProtoTcp && _method == TraceMethod.Tcp && ip.L4.Length >= 20)
         {
-            var key = (ip.DstPort, ip.SrcPort);
-            p = Probes.FirstOrDefault(x => Ports(x) == key);
+            p = _byPorts.TryGetValue((ip.DstPort, ip.SrcPort), out var i) ? ProbeAt(i) : null;
             kind = (ip.TcpFlags & Wire.TcpRst) != 0 ? AnswerKind.TcpReset : AnswerKind.TcpSynAck;
         }
         if (p is null) return false;
@@ -190,22 +201,14 @@ public sealed class UnixTraceroute : ToolModel
         return true;
     }
 
-    private Probe? BySeq(ushort seq) => Probes.FirstOrDefault(x => x.Index + 1 == seq);
+    private Probe? BySeq(ushort seq) => ProbeAt(seq - 1);
 
     private Probe? ByQuote(in Ip4View q)
     {
         if (q.Proto != ProtoOf(_method) || q.Dst != Target) return null;
         if (_method == TraceMethod.Icmp)
             return q.L4.Length >= 8 && q.IcmpId == (_linux ? Ident : _bsdIdent) ? BySeq(q.IcmpSeq) : null;
-        var key = (q.SrcPort, q.DstPort);
-        return Probes.FirstOrDefault(x => Ports(x) == key);
-    }
-
-    private (ushort, ushort) Ports(Probe p)
-    {
-        var pkt = Sim.Packets[p.Packet - 1].Bytes;
-        var v = new Ip4View(pkt);
-        return (v.SrcPort, v.DstPort);
+        return _byPorts.TryGetValue((q.SrcPort, q.DstPort), out var i) ? ProbeAt(i) : null;
     }
 
     private static byte ProtoOf(TraceMethod m) => m switch { TraceMethod.Udp => Wire.ProtoUdp, TraceMethod.Icmp => Wire.ProtoIcmp, _ => Wire.ProtoTcp };

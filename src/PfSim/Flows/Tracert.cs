@@ -55,7 +55,7 @@ public sealed class WindowsTracert : ToolModel
         return true;
     }
 
-    private Probe? Find(ushort seq) => Probes.FirstOrDefault(p => p.Index + 1 == seq);
+    private Probe? Find(ushort seq) => ProbeAt(seq - 1);
 
     private int LastHop => Probes.Count == 0 ? 0 : Probes.Max(p => p.Ttl);
     public override bool Reached => _reached;
