@@ -13,5 +13,7 @@ internal static class CommandList
         yield return EvalCommand.Create(ctx);
         yield return ReplayCommand.Create(ctx);
         yield return LabCommand.Create(ctx);
+        yield return DiffCommand.Create(ctx);
+        yield return LintCommand.Create(ctx);
     }
 }
