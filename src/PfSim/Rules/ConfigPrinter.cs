@@ -10,7 +10,11 @@ public static class ConfigPrinter
     {
         var sb = new StringBuilder();
         foreach (var line in config.Printed) sb.Append(line).Append('\n');
+        foreach (var q in config.Queues) sb.Append(q).Append('\n');
         PrintRuleset(sb, config.Main, config.Dialect, 0, numbers);
+        // pfctl loads (and with -v prints) each "load anchor" file after the main ruleset.
+        foreach (var (anchor, _) in config.LoadAnchors)
+            if (config.Main.FindAnchor(anchor) is { } rs) PrintRuleset(sb, rs, config.Dialect, 0, numbers);
         return sb.ToString();
     }
 

@@ -64,6 +64,8 @@ public sealed class PfConfig
     public List<string> Printed { get; } = [];
     /// <summary>Things PfSim read but does not simulate (FreeBSD ether rules), as FILE:LINE notes.</summary>
     public List<PfSim.Syntax.ParseError> Warnings { get; } = [];
+    /// <summary>OpenBSD queues in definition order (pfctl -nv prints them after the options, before the rules).</summary>
+    public List<Queue> Queues { get; } = [];
     /// <summary><c>load anchor NAME from FILE</c> statements, in order.</summary>
     public List<(string Anchor, string File)> LoadAnchors { get; } = [];
     /// <summary>The host model the configuration was resolved against.</summary>

@@ -54,6 +54,15 @@ public sealed class Ruleset
         return root.Tables.TryGetValue(name, out t) ? t : null;
     }
 
+    /// <summary>The anchor at a path below this ruleset, or null.</summary>
+    public Ruleset? FindAnchor(string path)
+    {
+        var rs = this;
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            if (!rs.Anchors.TryGetValue(part, out rs!)) return null;
+        return rs;
+    }
+
     /// <summary>The child anchor at a relative path, created if missing.</summary>
     public Ruleset GetOrAddAnchor(string relativePath)
     {

@@ -72,6 +72,7 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
         var gids = OrOne(r.Gids, PortMatch.Any);
 
         int added = 0;
+        bool aborted = false;
         // FreeBSD 12's gen_dynnode narrows a shared dynamic-address node to /32 for an inet expansion;
         // later inet6 expansions of the same rule then print that /32 (pf0102).
         var dynMasks = new Dictionary<HostSpec, int>(ReferenceEqualityComparer.Instance);
@@ -131,7 +132,7 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
                 if (r.DivertHosts is { } dh)
                 {
                     var pick = dh.FirstOrDefault(h => af == Af.Any || h.Af == af);
-                    if (pick is null) { Err("divert-to address family mismatch"); return; }
+                    if (pick is null) { Err("divert-to address family mismatch"); aborted = true; return; }
                     if (af == Af.Any) af = pick.Af;
                     divert = $"divert-to {RulePrinter.FormatAddress(pick.Address, pick.Af)} port {r.DivertPort}";
                 }
@@ -141,6 +142,12 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
 
                 bool problems = false;
                 void P(string m) { Err(m); problems = true; }
+                foreach (var h in new[] { s, d })
+                    if (h.Af == Af.Inet && h.Address.Kind == AddressKind.Network && h.Address.Prefix > 32)
+                    {
+                        error("", 0, $"netmask {h.Address.Prefix} invalid for IPv4 address");
+                        problems = true;
+                    }
 
                 // A family that came from the hosts (not written) and that a translation pool cannot serve:
                 // pfctl drops the combination silently, as for conflicting hosts (pf27).
@@ -168,8 +175,8 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
 
                 // rule_consistent / filter_consistent
                 if (proto != 6 && proto != 17 && (!sp.IsAny || !dp.IsAny)) P("port only applies to tcp/udp");
-                if (proto != 1 && proto != 58 && icmp.Type != 0) P("icmp-type/code only applies to icmp");
-                if (icmp.Type != 0 && icmp.Proto != Af.Any && proto != (icmp.Proto == Af.Inet6 ? 58 : 1)) { }
+                if (proto != 1 && proto != 58 && icmp.Type != 0 && proto == 0) P("icmp-type/code only applies to icmp");
+                if (icmp.Type != 0 && icmp.Proto != Af.Any && proto != 0 && proto != (icmp.Proto == Af.Inet6 ? 58 : 1)) P("icmp-type mismatch");
                 bool icmpFamilyClash = (proto == 1 && af == Af.Inet6) || (proto == 58 && af == Af.Inet);
                 // A family taken from the hosts that clashes with icmp/icmp6 drops the combination silently;
                 // only a written inet/inet6 is an error.
@@ -186,8 +193,7 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
                     if (rstate == StateMode.None) P("route-to, reply-to and dup-to require keep state");
                     if (r.Action == RuleAction.Block) P("route-to, reply-to and dup-to are not supported on block rules");
                 }
-                if (r.DivertDirection == Direction.In && r.Direction == Direction.Out) P("divert-to used with outgoing rule");
-                if (r.DivertDirection == Direction.Out && r.Direction == Direction.In) P("divert-reply used with incoming rule");
+
 
                 if (problems)
                 {
@@ -204,7 +210,7 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
                 added++;
             }
         }
-        if (added == 0) Err("rule expands to no valid combination");
+        if (added == 0 && !aborted) Err("rule expands to no valid combination");
     }
 
     private Rule WithDivert(Rule rule, string divert)

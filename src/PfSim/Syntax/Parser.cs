@@ -60,8 +60,14 @@ internal sealed partial class Parser
     {
         var t = Peek();
         _hasTok = false;
+        _last = t;
+        if (_errQuiet > 0) _errQuiet--;
         return t;
     }
+
+    private Token _last;
+    // yacc reports a syntax error only after three tokens were shifted since the previous one (yyerrflag).
+    private int _errQuiet;
 
     private bool AcceptWord(string w)
     {
@@ -156,8 +162,12 @@ internal sealed partial class Parser
         }
         catch (SyntaxFail f)
         {
-            if (f.Line >= 0) Error(f.Line, f.Message);
-            SkipLine();
+            bool yaccError = f.Message == "syntax error";
+            if (f.Line >= 0 && !(yaccError && _errQuiet > 0)) Error(f.Line, f.Message);
+            // The newline that ended the statement may be the token that failed; then the line is over.
+            bool atNewline = !_hasTok && _last.Kind == TokenKind.Newline && _last.Line == f.Line;
+            if (!atNewline) SkipLine();
+            if (yaccError) _errQuiet = 2;
         }
     }
 
@@ -167,7 +177,8 @@ internal sealed partial class Parser
         {
             var t = Peek();
             if (t.Kind == TokenKind.Eof) return;
-            Advance();
+            _hasTok = false;
+            _last = t;
             if (t.Kind == TokenKind.Newline) return;
         }
     }

@@ -52,11 +52,7 @@ internal sealed partial class Parser
                     SkipNewlines();
                     while (!AcceptChar('}')) { TimeoutSpec(); OptComma(); SkipNewlines(); }
                 }
-                else
-                {
-                    TimeoutSpec();
-                    while (AcceptChar(',')) { SkipNewlines(); TimeoutSpec(); }
-                }
+                else TimeoutSpec();
                 return;
             case "limit":
                 if (AcceptChar('{'))
@@ -64,11 +60,7 @@ internal sealed partial class Parser
                     SkipNewlines();
                     while (!AcceptChar('}')) { LimitSpec(); OptComma(); SkipNewlines(); }
                 }
-                else
-                {
-                    LimitSpec();
-                    while (AcceptChar(',')) { SkipNewlines(); LimitSpec(); }
-                }
+                else LimitSpec();
                 return;
             case "loginterface":
             {
@@ -319,11 +311,107 @@ internal sealed partial class Parser
         return true;
     }
 
-    /// <summary>ALTQ/queue statements: parsed for their syntax; queues do not change pass/block.</summary>
+    /// <summary>FreeBSD ALTQ statements (altq on …, queue … {…}): read past; queueing does not change pass/block.
+    /// OpenBSD queues are parsed, kept and printed.</summary>
     private void QueueStatement()
     {
-        Advance();
-        SkipToEndOfStatement();
+        var first = Advance();
+        if (FreeBsd || first.Text == "altq") { SkipToEndOfStatement(); return; }
+        var name = ExpectString();
+        string? parent = null;
+        var ifnames = new List<string>();
+        Bandwidth bw = default, min = default, max = default;
+        uint flows = 0, quantum = 0, qlimit = 0;
+        bool isDefault = false;
+        while (true)
+        {
+            var t = Peek();
+            if (t.IsWord("on")) { Advance(); ifnames.AddRange(InterfaceList(false).Select(i => i.Name)); continue; }
+            if (t.IsWord("parent")) { Advance(); parent = ExpectString(); continue; }
+            if (t.IsWord("bandwidth"))
+            {
+                Advance();
+                bw = BandwidthValue();
+                if (AcceptWord("burst")) { BandwidthValue(); ExpectWord("for"); ExpectNumberString(); }
+                while (AcceptChar(','))
+                {
+                    if (AcceptWord("min")) { min = BandwidthValue(); if (AcceptWord("burst")) { BandwidthValue(); ExpectWord("for"); ExpectNumberString(); } }
+                    else if (AcceptWord("max")) { max = BandwidthValue(); if (AcceptWord("burst")) { BandwidthValue(); ExpectWord("for"); ExpectNumberString(); } }
+                    else throw Syntax(Peek());
+                }
+                continue;
+            }
+            if (t.IsWord("min")) { Advance(); min = BandwidthValue(); continue; }
+            if (t.IsWord("max")) { Advance(); max = BandwidthValue(); continue; }
+            if (t.IsWord("flows")) { Advance(); flows = Num32(t); continue; }
+            if (t.IsWord("quantum")) { Advance(); quantum = Num32(t); continue; }
+            if (t.IsWord("qlimit")) { Advance(); qlimit = Num32(t); continue; }
+            if (t.IsWord("default")) { Advance(); isDefault = true; continue; }
+            break;
+        }
+        if (!bw.IsSet && flows == 0) { Error(first.Line, "no bandwidth or flow specification"); return; }
+        if (parent is null && ifnames.Count == 0) { Error(first.Line, "root queue without interface"); return; }
+        // A root queue on a list of interfaces is one queue per interface.
+        foreach (var ifname in parent is null ? ifnames.Cast<string?>() : [null])
+            _config.Queues.Add(new Queue
+            {
+                Name = name, Parent = parent, Interface = ifname, Bandwidth = bw, Min = min, Max = max,
+                Flows = flows, Quantum = quantum, QLimit = qlimit, Default = isDefault, File = first.File, Line = first.Line,
+            });
+    }
+
+    /// <summary>pfctl's checks of the queue tree once everything is read (messages without a position, as pfctl prints them).</summary>
+    public void CheckQueues()
+    {
+        foreach (var q in _config.Queues)
+        {
+            bool hasChildren = _config.Queues.Any(c => c.Parent == q.Name);
+            if (hasChildren && q.Default) Error("", 0, $"pfctl: default queue {q.Name} is not a leaf queue");
+            else if (hasChildren && q.Flows != 0) Error("", 0, $"pfctl: flow queue {q.Name} is not a leaf queue");
+            else if (!hasChildren && q.Parent is not null && !q.Bandwidth.IsSet) Error("", 0, $"pfctl: queue {q.Name}: no bandwidth was specified");
+        }
+    }
+
+    /// <summary>A rule's queue must be defined first (OpenBSD).</summary>
+    private void CheckRuleQueues(RuleSpec r)
+    {
+        if (FreeBsd) return;
+        foreach (var (key, text) in r.Extras)
+        {
+            if (key != "set:queue") continue;
+            var names = text.StartsWith("queue(") ? text[6..^1].Split(", ") : [text[6..]];
+            foreach (var n in names)
+                if (!_config.Queues.Any(q => q.Name == n))
+                    throw new SyntaxFail(r.Line, $"queue {n} is not defined");
+        }
+    }
+
+    /// <summary>bandwidth: a number of bits per second with b/K/M/G (Kb, Mb, Gb) or a percentage.</summary>
+    private Bandwidth BandwidthValue()
+    {
+        var t = Advance();
+        if (t.Kind == TokenKind.Number) return new Bandwidth((ulong)Math.Max(0, t.Number), 0);
+        if (!t.IsString) throw Syntax(t);
+        string s = t.Text;
+        int i = 0;
+        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
+        if (i == 0 || !double.TryParse(s[..i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v))
+            throw new SyntaxFail(t.Line, $"unknown unit \"{s}\"");
+        string unit = s[i..];
+        if (unit == "%")
+        {
+            if (v > 100) throw new SyntaxFail(t.Line, "bandwidth spec out of range");
+            return new Bandwidth(0, (uint)v);
+        }
+        double mult = unit switch
+        {
+            "" or "b" => 1,
+            "K" or "Kb" => 1e3,
+            "M" or "Mb" => 1e6,
+            "G" or "Gb" => 1e9,
+            _ => throw new SyntaxFail(t.Line, $"unknown unit \"{unit}\""),
+        };
+        return new Bandwidth((ulong)(v * mult), 0);
     }
 
     /// <summary>FreeBSD <c>ether</c> rules: accepted and reported as unsupported (layer 2 is not simulated).</summary>

@@ -22,6 +22,9 @@ internal sealed partial class Parser
         RuleHead(r, allowFor: false);
         FilterOptions(r);
         r.Line = Peek().Line;
+        CheckRuleQueues(r);
+        if (r.DivertDirection == Direction.In && r.Direction == Direction.Out) throw new SyntaxFail(r.Line, "divert-to used with outgoing rule");
+        if (r.DivertDirection == Direction.Out && r.Direction == Direction.In) throw new SyntaxFail(r.Line, "divert-reply used with incoming rule");
         var track = r.StateOpts.FirstOrDefault(o => o.Name == "source-track");
         if (track?.Value == "global")
         {

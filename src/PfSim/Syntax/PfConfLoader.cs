@@ -53,6 +53,7 @@ public static partial class PfConfLoader
         var errors = new List<ParseError>();
         var parser = new Parser(fileName, text, options, config, errors);
         parser.Run();
+        if (dialect != Dialect.FreeBsd) parser.CheckQueues();
         ResolveTables(config.Main, config.Main);
         return new LoadResult(config, errors, dialect);
     }
