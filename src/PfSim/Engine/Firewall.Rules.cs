@@ -141,7 +141,7 @@ public sealed partial class Firewall
         var s = new State
         {
             Wire = dir == Direction.In ? key : translated, Stack = dir == Direction.In ? translated : key,
-            Origin = OriginFor(r, m.Ruleset ?? Config.Main, m.AnchorRule, rc.Timeouts),
+            Origin = OriginFor(r, m.Ruleset ?? Config.Main, m.AnchorRule, rc),
             MatchRules = _matchRules.Count == 0 ? null : _matchRules.ToArray(),
             Direction = dir, InterfaceId = ifBound ? q.Interface.Id : -1, CreatedOn = q.Interface.Name,
             Creation = now, LastActivity = now,
@@ -222,11 +222,11 @@ public sealed partial class Firewall
     }
 
     /// <summary>The shared origin record for states of one rule (and anchor), made once.</summary>
-    private StateOrigin OriginFor(Rule? r, Ruleset rs, Rule? anchor, uint[] timeouts)
+    private StateOrigin OriginFor(Rule? r, Ruleset rs, Rule? anchor, RuleCounters rc)
     {
         var key = (object?)r ?? rs;
         if (_origins.TryGetValue(key, out var o) && ReferenceEquals(o.Ruleset, rs) && ReferenceEquals(o.AnchorRule, anchor)) return o;
-        o = new StateOrigin(r, rs, anchor, timeouts);
+        o = new StateOrigin(r, rs, anchor, rc.Timeouts, rc);
         _origins[key] = o;
         return o;
     }

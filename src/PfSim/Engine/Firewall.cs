@@ -170,7 +170,8 @@ public sealed partial class Firewall
 
     private void Count(ref Verdict v, Direction dir, int bytes)
     {
-        var c = v.Rule is null ? DefaultRuleCounters : Counters[v.Rule];
+        var c = v.Rule is null ? DefaultRuleCounters
+            : v.StateUse == StateUse.Match && v.State?.Origin?.Counters is { } sc ? sc : Counters[v.Rule];
         if (dir == Direction.Out) { c.PacketsOut++; c.BytesOut += (ulong)bytes; }
         else { c.PacketsIn++; c.BytesIn += (ulong)bytes; }
         if (v.AnchorRule is not null)
@@ -217,11 +218,11 @@ public sealed partial class Firewall
         var t = s.Timeouts;
         double timeout = t[(int)s.Timeout];
         uint start, end, states;
-        var rc = s.Rule is null ? DefaultRuleCounters : Counters[s.Rule];
         if (!ReferenceEquals(t, _globalTimeouts) && t[(int)PfTimeout.AdaptiveStart] != 0)
         {
             start = t[(int)PfTimeout.AdaptiveStart];
             end = t[(int)PfTimeout.AdaptiveEnd];
+            var rc = s.Origin?.Counters ?? (s.Rule is null ? DefaultRuleCounters : Counters[s.Rule]);
             states = rc.StatesCurrent;
         }
         else

@@ -30,8 +30,10 @@ public static class TcpState
 }
 
 /// <summary>What created a state: the rule, its ruleset and anchor rule, and its timeouts (shared by that rule's states).</summary>
-internal sealed class StateOrigin(Rule? rule, Ruleset? ruleset, Rule? anchorRule, uint[] timeouts)
+internal sealed class StateOrigin(Rule? rule, Ruleset? ruleset, Rule? anchorRule, uint[] timeouts, RuleCounters? counters = null)
 {
+    /// <summary>The creating rule's counters, so a state hit needs no lookup.</summary>
+    public readonly RuleCounters? Counters = counters;
     public readonly Rule? Rule = rule;
     public readonly Ruleset? Ruleset = ruleset;
     public readonly Rule? AnchorRule = anchorRule;

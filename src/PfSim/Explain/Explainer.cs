@@ -96,6 +96,10 @@ public static class Explainer
         if (v.Reason == Reason.IpOption) sb.Append(" The packet carries IP options and the deciding rule has no allow-opts: pf drops it (reason ip-option).");
         if (v.Reason is Reason.StateLimit or Reason.Memory or Reason.StateInsert)
             sb.Append($" The state could not be created ({v.Reason.Name()}), so pf drops the packet.");
+        if (v.Nat is NatResult nat)
+            sb.Append($" pf translates the packet: it leaves as {nat.Src}:{nat.SrcPort} > {nat.Dst}:{nat.DstPort}; the state keeps both the wire and the stack side, so replies are translated back.");
+        if (v.Rule is { Action: RuleAction.Nat or RuleAction.Rdr or RuleAction.Binat, PassTranslation: true })
+            sb.Append(" The translation rule says 'pass': the filter rules are not evaluated for this packet.");
         if (v.Return != ReturnKind.None) sb.Append($" pf answers with {ReturnText(v)}.");
         if (v.Log) sb.Append(" The packet is logged to pflog.");
     }

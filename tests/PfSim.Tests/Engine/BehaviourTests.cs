@@ -256,3 +256,37 @@ public class BehaviourTests
         Assert.Equal((RuleAction.Block, Reason.Short), (v.Action, v.Reason));
     }
 }
+
+public class ModulateAndSynproxyTests
+{
+    private static readonly Address C = Address.Parse("10.0.0.1");
+    private static readonly Address S = Address.Parse("10.0.0.2");
+
+    [Fact]
+    public void ModulateState_RewritesTheInitiatorsSequence_AndDemodulatesAcks()
+    {
+        var fw = new Firewall(RuleFactory.Config(Dialect.OpenBsd, RuleFactory.Pass(proto: IpProto.Tcp, dir: Direction.Out, state: StateMode.Modulate)));
+        int em0 = fw.InterfaceId("em0");
+        var syn = Pkt.Tcp(C, 1000, S, 80, TcpFlags.Syn, 100, 0);
+        Assert.Equal(StateUse.New, fw.TestInPlace(syn, em0, Direction.Out, 0).StateUse);
+        PacketDecoder.Decode(syn, out var h);
+        Assert.NotEqual(100u, h.Seq); // the wire carries pf's random ISN
+        var synack = Pkt.Tcp(S, 80, C, 1000, TcpFlags.Syn | TcpFlags.Ack, 5000, h.Seq + 1);
+        Assert.True(fw.TestInPlace(synack, em0, Direction.In, 0.01).Passed);
+        PacketDecoder.Decode(synack, out var h2);
+        Assert.Equal(101u, h2.Ack); // the client sees an ack of its own ISN
+        // pf also modulates the server's ISN (deferred modulator); the client acks what it saw.
+        var ack = Pkt.Tcp(C, 1000, S, 80, TcpFlags.Ack, 101, h2.Seq + 1);
+        Assert.True(fw.TestInPlace(ack, em0, Direction.Out, 0.02).Passed);
+        PacketDecoder.Decode(ack, out var h3);
+        Assert.Equal((h.Seq + 1, 5001u), (h3.Seq, h3.Ack));
+    }
+
+    [Fact]
+    public void SynproxyState_AnswersTheSyn_AndConsumesIt()
+    {
+        var fw = new Firewall(RuleFactory.Config(Dialect.OpenBsd, RuleFactory.Pass(proto: IpProto.Tcp, dir: Direction.In, state: StateMode.Synproxy)));
+        var v = fw.Test(Pkt.Tcp(C, 1000, S, 80, TcpFlags.Syn, 100, 0), "em0", Direction.In, 0);
+        Assert.Equal((RuleAction.Block, Reason.Synproxy, ReturnKind.SynAck, StateUse.New), (v.Action, v.Reason, v.Return, v.StateUse));
+    }
+}
