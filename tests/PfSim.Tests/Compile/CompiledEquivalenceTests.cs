@@ -26,9 +26,10 @@ public class CompiledEquivalenceTests
         {
             Config = config;
             Fw = new Firewall(config, new FirewallOptions { Seed = seed, EvaluatorFactory = (c, s, o) => new ReferenceEvaluator(c, s, o, seed) });
-            Reference = new ReferenceEvaluator(config, Fw.Counters, true, seed);
-            Skip = new CompiledEvaluator(config, Fw.Counters, true, seed, ClassifierKind.SkipSteps);
-            Tree = new CompiledEvaluator(config, Fw.Counters, true, seed, ClassifierKind.CutTree);
+            bool openBsd = config.Dialect != Dialect.FreeBsd;
+            Reference = new ReferenceEvaluator(config, Fw.Counters, openBsd, seed);
+            Skip = new CompiledEvaluator(config, Fw.Counters, openBsd, seed, ClassifierKind.SkipSteps);
+            Tree = new CompiledEvaluator(config, Fw.Counters, openBsd, seed, ClassifierKind.CutTree);
         }
 
         public RuleQuery Query(GenPacket g)
