@@ -46,6 +46,11 @@ public ref struct ReplayedPacket
     public PflogHeader Logged;
     public Verdict Verdict;
     public string? Explanation;
+    /// <summary>
+    /// A pflog record of the packet the previous record logged (pf writes one per logging rule: <c>log</c> on a match
+    /// rule and on the deciding rule, <c>log (matches)</c>): pf saw the packet once, so it is not evaluated again.
+    /// </summary>
+    public bool SameAsPrevious;
 }
 
 /// <summary>Receives each replayed packet (the CLI prints it; tests and benchmarks count).</summary>
@@ -73,6 +78,13 @@ public sealed partial class Replayer
     private (Bytes16 Name, int Id)[] _pflogIfs = new (Bytes16, int)[8];
     private int _pflogIfCount;
     private readonly Dictionary<int, int> _captureIfs = [];
+    // The previous pflog record's packet and verdict, to recognise the same packet logged by several rules.
+    private byte[] _prevIp = new byte[2048];
+    private int _prevLen = -1;
+    private long _prevNs;
+    private int _prevIf;
+    private Direction _prevDir;
+    private Verdict _prevVerdict;
 
     public Replayer(Firewall firewall, ReplayOptions? options = null, IReplayObserver? observer = null)
     {
@@ -150,17 +162,39 @@ public sealed partial class Replayer
         r.Interface = _fw.GetInterface(r.InterfaceId).Name;
         r.Dir = ResolveDirection(frame, out r.DirGuessed);
 
-        if (_opt.Explain)
+        if (frame.HasPflog && IsSameAsPrevious(frame.Ip, p.TimestampNs, r.InterfaceId, r.Dir))
+        {
+            r.SameAsPrevious = true;
+            r.Verdict = _prevVerdict;
+        }
+        else if (_opt.Explain)
         {
             var (v, why) = Explainer.TestAndExplain(_fw, frame.Ip, r.InterfaceId, r.Dir, time);
             r.Verdict = v;
             r.Explanation = why;
         }
         else r.Verdict = _fw.Test(frame.Ip, r.InterfaceId, r.Dir, time);
+        if (frame.HasPflog) Remember(frame.Ip, p.TimestampNs, r.InterfaceId, r.Dir, r.Verdict);
 
         Stats.Count(r);
-        if (r.Verdict.Log && _opt.PflogOut is not null) WritePflog(r);
+        if (r.Verdict.Log && !r.SameAsPrevious && _opt.PflogOut is not null) WritePflog(r);
         _observer?.OnPacket(r);
+    }
+
+    // pf taps each log record separately, so the copies' times differ by microseconds at most.
+    private bool IsSameAsPrevious(ReadOnlySpan<byte> ip, long ns, int ifId, Direction dir) =>
+        _prevLen == ip.Length && ifId == _prevIf && dir == _prevDir && ns - _prevNs is >= 0 and <= 1_000_000
+        && ip.SequenceEqual(_prevIp.AsSpan(0, _prevLen));
+
+    private void Remember(ReadOnlySpan<byte> ip, long ns, int ifId, Direction dir, in Verdict v)
+    {
+        if (ip.Length > _prevIp.Length) _prevIp = new byte[Math.Max(ip.Length, _prevIp.Length * 2)];
+        ip.CopyTo(_prevIp);
+        _prevLen = ip.Length;
+        _prevNs = ns;
+        _prevIf = ifId;
+        _prevDir = dir;
+        _prevVerdict = v;
     }
 
     // The IP packet's length as sent: its own header says, unless the capture cut even that.

@@ -33,6 +33,7 @@ public static class ReplayReport
         else sb.Append(PflogNames.Dir(p.Dir)).Append(" on ").Append(p.Interface).Append(": ");
         PacketText.Append(sb, p.Ip);
         sb.Append(" => ").Append(VerdictText(p.Verdict));
+        if (p.SameAsPrevious) sb.Append(" (the packet of the previous record, logged again by another rule)");
         if (p.HasLogged && p.Logged.Action <= 1) sb.Append(Agrees(p) ? " [as logged]" : " [logged otherwise]");
         if (p.Explanation is not null) sb.Append("\n    ").Append(p.Explanation.Replace("\n", "\n    ", StringComparison.Ordinal));
         return sb.ToString();
@@ -154,6 +155,7 @@ public static class ReplayReport
         if (s.Truncated > 0) skipped.Add($"{s.Truncated} cut before the IP header");
         if (s.BadPflog > 0) skipped.Add($"{s.BadPflog} with a bad pflog header");
         if (s.UnsupportedLinkType > 0) skipped.Add($"{s.UnsupportedLinkType} of an unsupported link type");
+        if (s.SameAsPrevious > 0) skipped.Add($"{s.SameAsPrevious} pflog records repeating the previous record's packet (logged by several rules; evaluated once)");
         if (s.SkippedInterface > 0) skipped.Add($"{s.SkippedInterface} on a 'set skip' interface (passed untouched)");
         if (skipped.Count > 0) w.WriteLine("not filtered: " + string.Join(", ", skipped));
         var layouts = new List<string>();

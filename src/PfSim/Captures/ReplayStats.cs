@@ -56,8 +56,18 @@ public sealed class ReplayStats
         }
     }
 
+    /// <summary>pflog records of a packet already replayed (logged by several rules).</summary>
+    public long SameAsPrevious;
+
     internal void Count(in ReplayedPacket p)
     {
+        if (p.SameAsPrevious)
+        {
+            SameAsPrevious++;
+            PflogLayouts[(int)p.Logged.Layout]++;
+            Compare(p);
+            return;
+        }
         Packets++;
         ref readonly var v = ref p.Verdict;
         if (v.Skipped) SkippedInterface++;

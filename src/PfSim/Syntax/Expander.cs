@@ -21,10 +21,13 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
         if (!FreeBsd && r.BinatTo is not null)
         {
             // OpenBSD's binat-to is two rules: nat-to (static-port) outbound, rdr-to back inbound.
+            if (!BinatConsistent(r)) return;
             var outbound = r.Copy();
             outbound.Direction = Direction.Out;
             outbound.NatTo = CopyPool(r.BinatTo, staticPort: true);
             outbound.BinatTo = null;
+            int before = ListFor(rs, new Rule { Action = r.Action }).Count;
+            _quietEmpty = true;
             ExpandFilter(outbound, rs, inlineAnchor);
             var inbound = r.Copy();
             inbound.Direction = Direction.In;
@@ -37,6 +40,8 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
             back.Hosts.AddRange(r.FromHosts);
             inbound.RdrTo = back;
             ExpandFilter(inbound, rs, inlineAnchor);
+            _quietEmpty = false;
+            if (ListFor(rs, new Rule { Action = r.Action }).Count == before) error(r.File, r.Line, "rule expands to no valid combination");
             return;
         }
         string file = r.File;
@@ -210,7 +215,7 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
                 added++;
             }
         }
-        if (added == 0 && !aborted) Err("rule expands to no valid combination");
+        if (added == 0 && !aborted && !_quietEmpty) Err("rule expands to no valid combination");
     }
 
     private Rule WithDivert(Rule rule, string divert)
@@ -221,6 +226,44 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
         return r2;
     }
 
+    /// <summary>The binat-to checks of parse.y, per source host: an address or network on each side, with the same mask.</summary>
+    private bool BinatConsistent(RuleSpec r)
+    {
+        void Err(string m) => error(r.File, r.Line, m);
+        var pool = r.BinatTo!.Hosts;
+        var sources = r.FromHosts.Count > 0 ? r.FromHosts : AnyHost;
+        var good = new List<HostSpec>();
+        foreach (var s in sources)
+        {
+            bool bad = false;
+            void P(string m) { Err(m); bad = true; }
+            var src = s.Address;
+            var dst = pool.Count == 1 ? pool[0].Address : null;
+            if (src.Kind == AddressKind.Table) P($"invalid use of table <{src.Name}> as the source address of a binat-to rule");
+            else if (src.Kind == AddressKind.Dynamic)
+            {
+                P($"invalid use of interface ({src.Name}) as the source address of a binat-to rule");
+                if (!src.Modifiers.HasFlag(InterfaceModifier.NoAlias)) P("dynamic interfaces must be used with :0 in a binat-to rule");
+            }
+            else
+            {
+                if (src.Kind != AddressKind.Network || dst is null || dst.Kind is not (AddressKind.Network or AddressKind.Dynamic))
+                    P("binat-to requires a specified source and redirect address");
+                if (dst is not null && s.Af != Af.Any && pool[0].Af != Af.Any && s.Af != pool[0].Af) P("af mismatch in translation spec");
+                // A list of redirect addresses becomes a table, as for nat-to.
+                bool dstTable = dst?.Kind == AddressKind.Table || pool.Count > 1;
+                if (src.Kind == AddressKind.Network && (dstTable || (dst?.Kind == AddressKind.Network && dst.Prefix != src.Prefix)))
+                    P("source and redir addresess must have a matching network mask in binat-rule");
+                if (dstTable) P("tables cannot be used as the redirect address of a binat-to rule");
+            }
+            if (bad) Err("skipping rule due to errors");
+            else good.Add(s);
+        }
+        if (good.Count == 0) { Err("rule expands to no valid combination"); return false; }
+        r.FromHosts = good;
+        return true;
+    }
+
     private static PoolSpec CopyPool(PoolSpec p, bool staticPort)
     {
         var c = new PoolSpec { PortLo = p.PortLo, PortHi = p.PortHi, Type = p.Type, StickyAddress = p.StickyAddress, StaticPort = staticPort || p.StaticPort, HashKey = p.HashKey };
@@ -229,6 +272,8 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
     }
 
     private int _automaticTables;
+    // While the two halves of a binat-to expand, "no valid combination" is said once for both.
+    private bool _quietEmpty;
 
     /// <summary>OpenBSD puts a pool of several addresses into a table of its own, printed as pfctl defines it.</summary>
     private AddressPool? Automatic(AddressPool? pool, Ruleset rs)

@@ -95,7 +95,7 @@ public static class Names
         ("ms-sql-s", 1433, Both), ("ms-sql-m", 1434, Both), ("pip", 1321, Both), ("ingreslock", 1524, Both), ("radius", 1812, Both),
         ("radius-acct", 1813, Both), ("nfsd", 2049, Both), ("nfs", 2049, Both), ("cvspserver", 2401, Both),
         ("mysql", 3306, Both), ("rdp", 3389, Tcp), ("svn", 3690, Both), ("sip", 5060, Both), ("xmpp-client", 5222, Both),
-        ("postgresql", 5432, Both), ("x11", 6000, Both), ("irc-serv", 6667, Tcp), ("spamd", 8025, Tcp), ("spamd-cfg", 8026, Tcp), ("http-alt", 8080, Both),
+        ("postgresql", 5432, Both), ("x11", 6000, Both), ("irc-serv", 6667, Tcp), ("spamd", 8025, Tcp), ("spamd-cfg", 8026, Tcp),
     ];
 
     /// <summary>getservbyname(name, proto) for "tcp" or "udp".</summary>

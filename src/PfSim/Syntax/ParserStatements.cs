@@ -285,12 +285,19 @@ internal sealed partial class Parser
     private PoolSpec RedirPool(bool nat)
     {
         var pool = new PoolSpec();
+        // redirspec takes plain hosts: no negation, no-route or urpf-failed.
+        void Plain()
+        {
+            var t = Peek();
+            if (t.IsChar('!') || t.IsWord("no-route") || t.IsWord("urpf-failed")) throw Syntax(t);
+            IpSpec(pool.Hosts);
+        }
         if (AcceptChar('{'))
         {
             SkipNewlines();
-            while (!AcceptChar('}')) { IpSpec(pool.Hosts); OptComma(); SkipNewlines(); }
+            while (!AcceptChar('}')) { Plain(); OptComma(); SkipNewlines(); }
         }
-        else IpSpec(pool.Hosts);
+        else Plain();
         if (AcceptWord("port"))
         {
             var t = Advance();
@@ -326,9 +333,19 @@ internal sealed partial class Parser
             {
                 Advance();
                 pool.Type = PoolType.SourceHash;
+                // hashkey: 0x + 32 hex digits as written (printed in lower case), or any other string's MD5.
                 var k = Peek();
-                if (k.Kind == TokenKind.Quoted || (k.Kind == TokenKind.Word && k.Text.StartsWith("0x", StringComparison.Ordinal)))
-                    pool.HashKey = Advance().Text;
+                if (k.Kind == TokenKind.Word && k.Text.StartsWith("0x", StringComparison.Ordinal))
+                {
+                    Advance();
+                    if (k.Text.Length != 34 || !k.Text.Skip(2).All(char.IsAsciiHexDigit)) throw new SyntaxFail(k.Line, "hash key must be 128 bits long");
+                    pool.HashKey = k.Text.ToLowerInvariant();
+                }
+                else if (k.IsString)
+                {
+                    Advance();
+                    pool.HashKey = "0x" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(k.Text)));
+                }
                 continue;
             }
             if (t.IsWord("sticky-address")) { Advance(); pool.StickyAddress = true; continue; }

@@ -9,15 +9,11 @@ public static class ConformanceExceptions
 {
     public static readonly IReadOnlyDictionary<string, string> Known = new Dictionary<string, string>
     {
-        ["pfctl-freebsd/print/pf0089"] = "FreeBSD 12 prints overload <t> flush global options after synproxy with a separator quirk not modelled yet",
         ["pfctl-freebsd/print/pf1003"] = "ALTQ (altq on … cbq) statements are parsed but not printed: PfSim does not model queueing",
         ["pfctl-freebsd/print/pf1004"] = "ALTQ (altq on … codel) statements are parsed but not printed: PfSim does not model queueing",
-        ["pfctl-freebsd/selfpf/pf0089"] = "FreeBSD 12 prints overload <t> flush global options after synproxy with a separator quirk not modelled yet",
         ["pfctl-freebsd/selfpf/pf1003"] = "ALTQ (altq on … cbq) statements are parsed but not printed: PfSim does not model queueing",
         ["pfctl-freebsd/selfpf/pf1004"] = "ALTQ (altq on … codel) statements are parsed but not printed: PfSim does not model queueing",
-        ["pfctl-openbsd/fail/pfail19"] = "binat-to consistency checks (source/redirect masks, tables) not implemented",
-        ["pfctl-openbsd/fail/pfail30"] = "binat-to consistency checks (interfaces, masks, af) not implemented",
-        ["pfctl-openbsd/print/pf46"] = "route-to pool with source-hash KEY: the key is printed as its MD5 digest; not implemented",
+        ["pfctl-openbsd/fail/pfail30"] = "rejected on the right lines, but two binat-to af-mismatch lines (17, 18) are reported as only \"rule expands to no valid combination\"",
         ["pfctl-openbsd/print/pf95"] = "pf95.include is not in the peer snapshot (SOURCES.md: the index lacks it)",
     };
 }
