@@ -81,7 +81,7 @@ public static class LabReport
     private static void Ladder(StringBuilder sb, RunOutcome o)
     {
         var steps = o.Simulation.Steps;
-        var nodes = new List<Node> { o.Run.From };
+        var nodes = PathNodes(o);
         foreach (var s in steps)
         {
             if (!nodes.Contains(s.Node)) nodes.Add(s.Node);
@@ -128,7 +128,7 @@ public static class LabReport
         sb.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(width).Append("\" height=\"").Append(height).Append("\">");
         sb.Append("<defs>");
         foreach (var (id, fill) in new[] { ("g", "#1a7f1a"), ("r", "#b00020"), ("k", "#888") })
-            sb.Append($"<marker id=\"ah{id}\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"{fill}\"/></marker>");
+            sb.Append($"<marker id=\"ah{id}\" viewBox=\"0 0 8 8\" markerWidth=\"5\" markerHeight=\"5\" refX=\"7\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"{fill}\"/></marker>");
         sb.Append("</defs>");
         for (int i = 0; i < nodes.Count; i++)
         {
@@ -140,6 +140,23 @@ public static class LabReport
         foreach (var r in rows) sb.Append(r);
         sb.Append("</svg>");
         if (hidden > 0) sb.Append("<p>… and ").Append(hidden).Append(" more packets (see <code>pfsim lab --trace</code>).</p>");
+    }
+
+    /// <summary>The nodes from the tool's host to its target as routing takes a packet (every column of the ladder, even silent ones).</summary>
+    private static List<Node> PathNodes(RunOutcome o)
+    {
+        var nodes = new List<Node> { o.Run.From };
+        var at = o.Run.From;
+        for (int hop = 0; hop < 32 && !at.Owns(o.Run.Target); hop++)
+        {
+            var route = at.Route(o.Run.Target);
+            var next = route is { } r ? r.Out.Segment?.Owner(r.NextHop)?.Node : null;
+            if (next is null || nodes.Contains(next)) break;
+            nodes.Add(next);
+            if (!next.Forwards) break;
+            at = next;
+        }
+        return nodes;
     }
 
     private static int X(int column) => 70 + column * ColWidth;

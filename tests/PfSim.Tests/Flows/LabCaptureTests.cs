@@ -46,6 +46,28 @@ public class LabCaptureTests
     }
 
     [Fact]
+    public void Cli_LabWritePcap_ThenPfsimReplay_GivesTheLabsVerdicts()
+    {
+        var dir = Directory.CreateTempSubdirectory("pfsim-replay").FullName;
+        var pcap = Path.Combine(dir, "d.pcap");
+        var lab = Peer.Captures("labs", "seed", "lab.yaml");
+        Assert.Equal(0, PfSim.Tests.Cli.CliRunner.Run("lab", lab, "--ruleset", "D", "--write-pcap", pcap).Code);
+        var (code, stdout, stderr) = PfSim.Tests.Cli.CliRunner.Run("replay", "-f", Peer.Captures("labs", "seed", "D.conf"), "-D", "ext_if=bge0",
+            "--dialect", "freebsd", "--if", "bge0", "--local", "192.168.50.1", "--json", pcap);
+        Assert.True(code == 0, stderr);
+        var replayed = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (e.GetProperty("action").GetString() == "pass", e.GetProperty("rule").ValueKind == System.Text.Json.JsonValueKind.Null ? (int?)null : e.GetProperty("rule").GetInt32(),
+                          e.GetProperty("state").GetString()!, e.GetProperty("dir").GetString()!)).ToList();
+        var runner = new LabRunner(Lab, new PfFilterFactory(explain: false));
+        var variant = Lab.Rulesets.Single(r => r.Name == "D");
+        var server = Lab.Topology.Find("server")!;
+        var expected = Lab.Runs.Select(r => runner.Run(variant, r)).SelectMany(o => o.Simulation.Steps)
+            .Where(s => s.Kind == StepKind.Filtered && s.Node == server)
+            .Select(s => (s.Verdict!.Pass, s.Verdict.Rule, s.Verdict.State.ToString().ToLowerInvariant(), s.Dir == Direction.In ? "in" : "out")).ToList();
+        Assert.Equal(expected, replayed);
+    }
+
+    [Fact]
     public void WrittenPflog_HoldsWhatRulesetDLogs_WithIfDirAndRule()
     {
         var runner = new LabRunner(Lab, new PfFilterFactory(explain: false));
