@@ -12,23 +12,28 @@ dotnet build -c Release -nologo -v q src/PfSim.Cli >/dev/null
 dotnet build -c Release -nologo -v q bench/PfSim.Bench >/dev/null
 [ -f "$file" ] || dotnet bench/PfSim.Bench/bin/Release/net10.0/PfSim.Bench.dll make-capture "$file" "$packets"
 
-best_ms() {  # best wall time of $runs runs of the command, in milliseconds
-  local best=""
+# Best of $runs runs: "WALL_MS CPU_MS" (CPU = user + sys, the fairer figure on a shared, loaded machine).
+best_ms() {
+  local best_wall="" best_cpu=""
   for _ in $(seq "$runs"); do
-    local s e
-    s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
-    local ms=$(( (e - s) / 1000000 ))
-    if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    local out wall cpu
+    /usr/bin/time -o /tmp/pfsim-bench-time -f "%e %U %S" "$@" >/dev/null 2>&1
+    out=$(tail -n 1 /tmp/pfsim-bench-time)
+    wall=$(awk '{ printf "%d", $1 * 1000 }' <<<"$out")
+    cpu=$(awk '{ printf "%d", ($2 + $3) * 1000 }' <<<"$out")
+    if [ -z "$best_wall" ] || [ "$wall" -lt "$best_wall" ]; then best_wall=$wall; fi
+    if [ -z "$best_cpu" ] || [ "$cpu" -lt "$best_cpu" ]; then best_cpu=$cpu; fi
   done
-  echo "$best"
+  echo "$best_wall $best_cpu"
 }
 
 tcpdump_cmd=(tcpdump -r "$file" -w /dev/null)
 pfsim_cmd=(dotnet src/PfSim.Cli/bin/Release/net10.0/PfSim.Cli.dll replay -f captures/labs/seed/D.conf
            --if bfe0 --local 192.168.50.1 --summary "$file")
-t=$(best_ms "${tcpdump_cmd[@]}")
-p=$(best_ms "${pfsim_cmd[@]}")
+read -r tw tc <<<"$(best_ms "${tcpdump_cmd[@]}")"
+read -r pw pc <<<"$(best_ms "${pfsim_cmd[@]}")"
 echo "file:    $file ($packets packets, $(stat -c %s "$file") bytes)"
-echo "tcpdump: ${t} ms  (${tcpdump_cmd[*]})"
-echo "pfsim:   ${p} ms  (${pfsim_cmd[*]})"
-awk -v p="$p" -v t="$t" 'BEGIN { printf "ratio pfsim/tcpdump: %.2f (best of '"$runs"' runs each; below 1 means pfsim is faster)\n", p / t }'
+echo "tcpdump: wall ${tw} ms, cpu ${tc} ms  (${tcpdump_cmd[*]})"
+echo "pfsim:   wall ${pw} ms, cpu ${pc} ms  (${pfsim_cmd[*]})"
+awk -v pw="$pw" -v tw="$tw" -v pc="$pc" -v tc="$tc" 'BEGIN {
+  printf "ratio pfsim/tcpdump: wall %.2f, cpu %.2f (best of '"$runs"' runs each; below 1 means pfsim is faster)\n", pw / tw, pc / (tc > 0 ? tc : 1) }'
