@@ -190,8 +190,7 @@ public sealed partial class Firewall
         if (v.State is not null && v.Action == RuleAction.Pass)
         {
             var s = v.State;
-            if (dir == s.Direction) { s.PacketsOut++; s.BytesOut += (ulong)bytes; }
-            else { s.PacketsIn++; s.BytesIn += (ulong)bytes; }
+            s.CountPacket(dir == s.Direction, bytes);
         }
     }
 

@@ -22,6 +22,23 @@ public readonly struct StateKey : IEquatable<StateKey>
         _af = addr0.Family;
     }
 
+    internal StateKey(ulong a0Hi, ulong a0Lo, ulong a1Hi, ulong a1Lo, uint ports, byte proto, Af af)
+    {
+        _a0Hi = a0Hi; _a0Lo = a0Lo; _a1Hi = a1Hi; _a1Lo = a1Lo;
+        _ports = ports;
+        Proto = proto;
+        _af = af;
+    }
+
+    internal ulong A0Hi => _a0Hi;
+    internal ulong A0Lo => _a0Lo;
+    internal ulong A1Hi => _a1Hi;
+    internal ulong A1Lo => _a1Lo;
+    internal uint Ports => _ports;
+
+    /// <summary>Both addresses fit in 32 bits (every IPv4 key), so a state can hold the key in 8 bytes of addresses.</summary>
+    internal bool IsCompact => (_a0Hi | _a1Hi | (_a0Lo | _a1Lo) >> 32) == 0;
+
     public Address Addr0 => new(_af, _a0Hi, _a0Lo);
     public Address Addr1 => new(_af, _a1Hi, _a1Lo);
     public ushort Port0 => (ushort)(_ports >> 16);

@@ -52,7 +52,7 @@ public sealed class StateTable
             if (sl.Hash != h || sl.Kind == Tombstone) continue;
             var s = sl.State!;
             bool wire = sl.Kind == WireSlot;
-            if (!(wire ? s.Wire : s.Stack).Equals(key)) continue;
+            if (!(wire ? s.WireEquals(key) : s.StackEquals(key))) continue;
             if (s.IsTranslated && wire != (dir == Direction.In)) continue;
             if (s.InterfaceId == ifId) return s;
             if (s.InterfaceId < 0) floating ??= s;
@@ -82,7 +82,7 @@ public sealed class StateTable
             if (sl.Kind == Empty) return false;
             if (sl.Hash != h || sl.Kind == Tombstone) continue;
             var o = sl.State!;
-            if ((sl.Kind == WireSlot ? o.Wire : o.Stack).Equals(key) && o.InterfaceId == ifId) return true;
+            if ((sl.Kind == WireSlot ? o.WireEquals(key) : o.StackEquals(key)) && o.InterfaceId == ifId) return true;
         }
     }
 
