@@ -18,6 +18,12 @@ if (args.Length >= 1 && args[0] == "quick-capture-timing")
     PfSim.Bench.CaptureQuickTiming.Run(args.Length > 1 ? args[1] : null);
     return;
 }
+// The evaluator comparison table: dotnet run -c Release --project bench/PfSim.Bench -- compare [--quick]
+if (args.Length > 0 && args[0] == "compare")
+{
+    PfSim.Bench.CompileCompare.Run(args[1..]);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;

@@ -18,6 +18,10 @@ internal static class PrintCommand
         {
             Description = "Prefix every rule with its @N number, as pfctl -nvv and pflog show it.",
         };
+        var compiled = new Option<bool>("--compiled")
+        {
+            Description = "Then describe the compiled evaluator: skip steps or cut trees, sizes, and the rules where it falls back to the walk.",
+        };
         var common = new RulesetOptions();
         var cmd = new Command("print",
             "Print a pf.conf as pfctl -nvf prints it: macros, options and tables as read, then every expanded rule.\n" +
@@ -25,6 +29,7 @@ internal static class PrintCommand
         cmd.Add(file);
         cmd.Add(optimize);
         cmd.Add(numbers);
+        cmd.Add(compiled);
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {
@@ -36,7 +41,10 @@ internal static class PrintCommand
             var result = common.Load(parse, ctx, parse.GetValue(file)!, opt);
             foreach (var e in result.Errors) ctx.Err.WriteLine(e);
             if (result.Config is not null && result.Success)
+            {
                 ctx.Out.Write(ConfigPrinter.Print(result.Config, parse.GetValue(numbers)));
+                if (parse.GetValue(compiled)) ctx.Out.Write(new PfSim.Compile.CompiledRuleset(result.Config).Describe());
+            }
             else if (result.Config is not null)
             {
                 // pfctl prints what it printed while parsing, then stops: nothing is loaded.

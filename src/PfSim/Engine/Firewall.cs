@@ -37,7 +37,9 @@ public sealed partial class Firewall
         DefaultRuleCounters = new RuleCounters { Timeouts = _globalTimeouts };
         _rng = Options.Seed == 0 ? 0x2545F4914F6CDD1DUL : Options.Seed * 0x9E3779B97F4A7C15UL;
         _addressMatcher = new ReferenceEvaluator(config, Counters, OpenBsd, Options.Seed);
-        Evaluator = Options.EvaluatorFactory?.Invoke(config, Counters, OpenBsd) ?? new ReferenceEvaluator(config, Counters, OpenBsd, Options.Seed);
+        Evaluator = Options.EvaluatorFactory?.Invoke(config, Counters, OpenBsd)
+            ?? (Options.UseReferenceEvaluator ? new ReferenceEvaluator(config, Counters, OpenBsd, Options.Seed)
+                : new PfSim.Compile.CompiledEvaluator(config, Counters, OpenBsd, Options.Seed));
     }
 
     public PfConfig Config { get; }

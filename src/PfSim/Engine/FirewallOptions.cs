@@ -9,8 +9,10 @@ public sealed record FirewallOptions
     public Dialect Dialect { get; init; } = Dialect.Auto;
     /// <summary>Seed for <c>probability</c> draws, modulate-state ISNs and random pools: the same seed gives the same run.</summary>
     public ulong Seed { get; init; } = 1;
-    /// <summary>Evaluator to use instead of the reference one (a compiled classifier); null = <see cref="ReferenceEvaluator"/>.</summary>
+    /// <summary>Evaluator to use instead of the default; null = the compiled evaluator (or the reference with <see cref="UseReferenceEvaluator"/>).</summary>
     public Func<PfConfig, RuleStats, bool, IRulesetEvaluator>? EvaluatorFactory { get; init; }
+    /// <summary>Walk the rules one by one with <see cref="ReferenceEvaluator"/> instead of the compiled evaluator (proven equal; slower).</summary>
+    public bool UseReferenceEvaluator { get; init; }
 }
 
 /// <summary>What pf knows about a packet besides its bytes: a tag from an earlier pass, the local socket's owner, where it came in.</summary>

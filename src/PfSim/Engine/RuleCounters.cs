@@ -5,7 +5,20 @@ namespace PfSim.Engine;
 /// <summary>Per-rule counters as <c>pfctl -vsr</c> shows them.</summary>
 public sealed class RuleCounters
 {
-    public ulong Evaluations;
+    private ulong _evaluations;
+    /// <summary>The stats this belongs to: a compiled evaluator counts evaluations in bulk and adds them when they are read.</summary>
+    internal RuleStats? Owner;
+
+    /// <summary>Times the rule was tested (pfctl -vsr's Evaluations).</summary>
+    public ulong Evaluations
+    {
+        get { Owner?.FlushPending?.Invoke(); return _evaluations; }
+        set => _evaluations = value;
+    }
+
+    /// <summary>Adds evaluations counted elsewhere (without flushing again).</summary>
+    internal void AddEvaluations(ulong n) => _evaluations += n;
+
     public ulong PacketsIn, PacketsOut, BytesIn, BytesOut;
     public uint StatesCurrent;
     public ulong StatesTotal;
@@ -37,7 +50,7 @@ public sealed class RuleStats
         foreach (var r in rs.AllRules)
         {
             if (_counters.ContainsKey(r)) continue;
-            var c = new RuleCounters { Timeouts = RuleTimeouts(r, global, openBsd) };
+            var c = new RuleCounters { Timeouts = RuleTimeouts(r, global, openBsd), Owner = this };
             _counters.Add(r, c);
             if (r.Anchor is not null) Visit(r.Anchor.Ruleset, global, openBsd, depth + 1);
         }
@@ -80,13 +93,16 @@ public sealed class RuleStats
         return t;
     }
 
+    /// <summary>Evaluators that count in bulk (the compiled one) add their pending counts here before anyone reads them.</summary>
+    internal Action? FlushPending;
+
     /// <summary>The counters of a rule of this configuration.</summary>
     public RuleCounters this[Rule rule]
     {
         get
         {
             if (_counters.TryGetValue(rule, out var c)) return c;
-            c = new RuleCounters();
+            c = new RuleCounters { Owner = this };
             _counters[rule] = c;
             return c;
         }

@@ -1,0 +1,58 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using PfSim.Compile;
+
+namespace PfSim.Bench;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench/PfSim.Bench -- compare [--quick]</c>: runs the evaluator benchmarks as
+/// short BenchmarkDotNet jobs and prints one table: rules, packets, ns/packet and verdicts/s for the reference walk,
+/// pf's skip steps and the compiled evaluator, the speed-up, bytes allocated, then compile time and memory at 10K rules.
+/// </summary>
+internal static class CompileCompare
+{
+    public static int Run(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        var job = (quick ? Job.Dry.WithIterationCount(3).WithWarmupCount(1) : Job.ShortRun)
+            .WithToolchain(InProcessEmitToolchain.Instance);
+        var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableLogFile);
+        var summaries = BenchmarkRunner.Run([typeof(RealisticMixedTrace), typeof(ClassBenchFirstPackets)], config);
+
+        Console.WriteLine();
+        Console.WriteLine("PfSim evaluators, whole packet path (Firewall.Test), one core; figures from a shared, loaded machine.");
+        Console.WriteLine($"{"ruleset",-12} {"rules",7} {"packets",8} {"reference ns/pkt",17} {"skip-steps ns/pkt",18} {"compiled ns/pkt",16} {"compiled verdicts/s",20} {"speed-up",9} {"alloc B/pkt",11}");
+        foreach (var s in summaries)
+            foreach (var group in s.Reports.GroupBy(r => r.BenchmarkCase.Parameters.PrintInfo))
+            {
+                double Ns(string method) => group.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method)?.ResultStatistics?.Mean ?? double.NaN;
+                var compiled = group.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == "Compiled");
+                string name = (string)group.First().BenchmarkCase.Parameters.Items[0].Value;
+                var cfg = name is "seed-D" or "realistic" ? BenchData.LoadRuleset(name) : ClassBench.LoadRules(BenchData.ClassBench(name));
+                int rules = RuleFlattener.Flatten(cfg.Main).Count;
+                int packets = name is "seed-D" or "realistic" ? 2000 : ClassBenchFirstPackets.Packets;
+                double r = Ns("Reference"), k = Ns("SkipSteps"), c = Ns("Compiled");
+                double alloc = compiled is null ? double.NaN : (compiled.GcStats.GetBytesAllocatedPerOperation(compiled.BenchmarkCase) ?? 0);
+                Console.WriteLine($"{name,-12} {rules,7} {packets,8} {r,17:0.0} {k,18:0.0} {c,16:0.0} {1e9 / c,20:#,0} {r / c,8:0.0}x {alloc,11:0}");
+            }
+
+        Console.WriteLine();
+        Console.WriteLine("Compile time and memory of the compiled form (cut trees) at 10K rules:");
+        foreach (var set in new[] { "acl1_10K", "fw1_10K", "ipc1_10K", "acl1_100K" })
+        {
+            var cfg = ClassBench.LoadRules(BenchData.ClassBench(set));
+            new CompiledRuleset(cfg); // warm the JIT
+            GC.Collect();
+            long before = GC.GetTotalMemory(true);
+            var compiled = new CompiledRuleset(cfg);
+            long after = GC.GetTotalMemory(true);
+            Console.WriteLine($"{set,-10} {compiled.RuleCount,7} rules: compiled in {compiled.CompileTime.TotalMilliseconds,7:0} ms, {(after - before) / 1048576.0,6:0.0} MiB live ({compiled.MemoryBytes / 1048576.0:0.0} MiB counted)");
+            Console.Write(compiled.Describe());
+            GC.KeepAlive(compiled);
+        }
+        return 0;
+    }
+}

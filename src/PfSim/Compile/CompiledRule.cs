@@ -1,0 +1,179 @@
+using PfSim.Engine;
+using PfSim.Packets;
+using PfSim.Rules;
+
+namespace PfSim.Compile;
+
+/// <summary>One rule's criteria pre-resolved for the exact test (the same tests, in the same order, as the reference).</summary>
+internal readonly struct CompiledRule
+{
+    public readonly Rule Rule;
+    public readonly int InterfaceIndex;
+    public readonly bool InterfaceNot;
+    public readonly Direction Direction;
+    public readonly int RDomain;
+    public readonly bool RDomainNot;
+    public readonly Af Af;
+    public readonly byte Proto;
+    public readonly CompiledAddress Src, Dst;
+    public readonly PortMatch SrcPort, DstPort, Uid, Gid;
+    public readonly byte Flags, FlagsMask, IcmpType, IcmpCode;
+    /// <summary><c>os</c> other than "unknown"/"any": never matches (no fingerprint database).</summary>
+    public readonly bool OsNeverMatches;
+    /// <summary>OpenBSD's no-state-from-ICMP-replies condition applies to this rule (stateful, not sloppy).</summary>
+    public readonly bool StatefulNotSloppy;
+    public readonly bool FragmentKeyword;
+    public readonly byte Tos;
+    public readonly uint Probability;
+    public readonly string? Tagged;
+    public readonly bool TaggedNot;
+    public readonly string? ReceivedOn;
+    public readonly bool ReceivedOnNot;
+    /// <summary><c>prio N</c> other than the default 3: never matches (packets carry priority 3).</summary>
+    public readonly bool PrioNeverMatches;
+    public readonly bool IsAnchor, IsMatch, Quick, HasTag, Translates, Once;
+
+    public CompiledRule(FlatRule f, int interfaceIndex, Func<Table, PrefixTable> tables)
+    {
+        var r = f.Rule;
+        Rule = r;
+        InterfaceIndex = interfaceIndex;
+        InterfaceNot = r.InterfaceNot;
+        Direction = r.Direction;
+        RDomain = r.RDomain;
+        RDomainNot = r.RDomainNot;
+        Af = r.Af;
+        Proto = r.Proto;
+        Src = new CompiledAddress(r.From.Address, f.Ruleset, tables);
+        Dst = new CompiledAddress(r.To.Address, f.Ruleset, tables);
+        SrcPort = r.From.Port;
+        DstPort = r.To.Port;
+        Uid = r.Uid;
+        Gid = r.Gid;
+        Flags = r.Flags;
+        FlagsMask = r.FlagsMask;
+        IcmpType = r.IcmpType;
+        IcmpCode = r.IcmpCode;
+        OsNeverMatches = r.Os is not null && r.Os != "unknown" && r.Os != "any";
+        StatefulNotSloppy = r.IsStateful && !r.StateOptions.Sloppy;
+        FragmentKeyword = r.Fragment;
+        Tos = r.Tos ?? 0;
+        Probability = r.Probability;
+        Tagged = r.Tagged;
+        TaggedNot = r.TaggedNot;
+        ReceivedOn = r.ReceivedOn;
+        ReceivedOnNot = r.ReceivedOnNot;
+        PrioNeverMatches = r.Prio is byte p && p != 3;
+        IsAnchor = r.Anchor is not null;
+        IsMatch = r.Anchor is null && r.Action == RuleAction.Match;
+        Quick = r.Quick;
+        HasTag = r.Tag is not null;
+        Translates = ReferenceEvaluator.HasTranslation(r);
+        Once = r.Once;
+    }
+
+    /// <summary>pf_calc_skip_steps' comparison: the two rules test field <paramref name="f"/> the same way.</summary>
+    public bool SameField(SkipField f, in CompiledRule o) => f switch
+    {
+        SkipField.Ifp => Rule.Interface == o.Rule.Interface && InterfaceNot == o.InterfaceNot,
+        SkipField.Dir => Direction == o.Direction,
+        SkipField.RDomain => RDomain == o.RDomain && RDomainNot == o.RDomainNot,
+        SkipField.Af => Af == o.Af,
+        SkipField.Proto => Proto == o.Proto,
+        SkipField.SrcAddr => Rule.From.Address == o.Rule.From.Address,
+        SkipField.DstAddr => Rule.To.Address == o.Rule.To.Address,
+        SkipField.SrcPort => SrcPort == o.SrcPort,
+        SkipField.DstPort => DstPort == o.DstPort,
+        _ => false,
+    };
+
+    /// <summary>The skip-step field of a failing criterion, or Count when pf just goes to the next rule.</summary>
+    public static SkipField FieldOf(Criterion c) => c switch
+    {
+        Criterion.Interface => SkipField.Ifp,
+        Criterion.Direction => SkipField.Dir,
+        Criterion.RDomain => SkipField.RDomain,
+        Criterion.Af => SkipField.Af,
+        Criterion.Proto => SkipField.Proto,
+        Criterion.Src => SkipField.SrcAddr,
+        Criterion.Dst => SkipField.DstAddr,
+        Criterion.SrcPort => SkipField.SrcPort,
+        Criterion.DstPort => SkipField.DstPort,
+        _ => SkipField.Count,
+    };
+}
+
+/// <summary>Turns compiled rules into boxes for the cut trees: the interval of each field a packet must fall in.</summary>
+internal static class TreeBuilder
+{
+    public static CutTree Build(CompiledRule[] rules, Af af, bool ports)
+    {
+        const int F = CutTree.Fields;
+        var ids = new List<int>(rules.Length);
+        var lo = new uint[rules.Length * F];
+        var hi = new uint[rules.Length * F];
+        for (int i = 0; i < rules.Length; i++)
+        {
+            ref readonly var r = ref rules[i];
+            if (r.Af != Af.Any && r.Af != af) continue;
+            if (ports && r.Proto != 0 && r.Proto != IpProto.Tcp && r.Proto != IpProto.Udp) continue;
+            bool ok = AddressBox(r.Src, af, out lo[i * F], out hi[i * F])
+                && AddressBox(r.Dst, af, out lo[i * F + 1], out hi[i * F + 1])
+                && PortBox(ports ? r.SrcPort : PortMatch.Any, out lo[i * F + 2], out hi[i * F + 2])
+                && PortBox(ports ? r.DstPort : PortMatch.Any, out lo[i * F + 3], out hi[i * F + 3]);
+            if (!ok) continue;
+            lo[i * F + 4] = r.Proto == 0 ? 0u : r.Proto;
+            hi[i * F + 4] = r.Proto == 0 ? 255u : r.Proto;
+            ids.Add(i);
+        }
+        return CutTree.Build(ids.ToArray(), lo, hi);
+    }
+
+    /// <summary>The packet-key interval of an address criterion (IPv6: its top 32 bits); false when no address of the family matches.</summary>
+    private static bool AddressBox(in CompiledAddress a, Af af, out uint lo, out uint hi)
+    {
+        lo = 0;
+        hi = uint.MaxValue;
+        if (a.Not) return true;
+        if (a.Kind == AddressKind.Network)
+        {
+            if (a.Family != af) return false;
+            uint net = Key(a.Hi, a.Lo, af), mask = Key(a.MaskHi, a.MaskLo, af);
+            lo = net & mask;
+            hi = net | ~mask;
+            return true;
+        }
+        if (a.Kind == AddressKind.Range)
+        {
+            if (a.RangeStart.Family != af) return false;
+            lo = Key(a.RangeStart.Hi, a.RangeStart.Lo, af);
+            hi = Key(a.RangeEnd.Hi, a.RangeEnd.Lo, af);
+            return lo <= hi;
+        }
+        // no-route and urpf-failed never match in the simulator.
+        if (a.Kind is AddressKind.NoRoute or AddressKind.UrpfFailed) return false;
+        return true;
+    }
+
+    /// <summary>The 32-bit tree key of an address: the IPv4 value, or the top 32 bits of an IPv6 address.</summary>
+    public static uint Key(ulong hi, ulong lo, Af af) => af == Af.Inet ? (uint)lo : (uint)(hi >> 32);
+
+    private static bool PortBox(in PortMatch m, out uint lo, out uint hi)
+    {
+        lo = 0;
+        hi = 65535;
+        switch (m.Op)
+        {
+            case PortOp.Eq: lo = hi = m.Lo; break;
+            case PortOp.Range: lo = m.Lo; hi = m.Hi; break;
+            case PortOp.InsideExclusive: if (m.Hi == 0) return false; lo = m.Lo + 1; hi = m.Hi - 1; break;
+            case PortOp.Lt: if (m.Lo == 0) return false; hi = m.Lo - 1; break;
+            case PortOp.Le: hi = m.Lo; break;
+            case PortOp.Gt: lo = m.Lo + 1; break;
+            case PortOp.Ge: lo = m.Lo; break;
+            default: return true; // none, !=, <>: the whole field
+        }
+        hi = Math.Min(hi, 65535u);
+        return lo <= hi;
+    }
+}

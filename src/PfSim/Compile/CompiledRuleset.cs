@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using PfSim.Engine;
+using PfSim.Rules;
+
+namespace PfSim.Compile;
+
+/// <summary>How a compiled ruleset finds the rules to test for a packet.</summary>
+public enum ClassifierKind : byte
+{
+    /// <summary>pf's own walk with skip steps (pf_calc_skip_steps): the baseline, and the choice for small rulesets.</summary>
+    SkipSteps,
+    /// <summary>A HiCuts-style decision tree per address family and port class, then an ordered walk of the leaf.</summary>
+    CutTree,
+}
+
+/// <summary>pf's skip-step fields (PF_SKIP_*), in pf's order.</summary>
+internal enum SkipField : byte { Ifp, Dir, RDomain, Af, Proto, SrcAddr, DstAddr, SrcPort, DstPort, Count }
+
+/// <summary>
+/// A configuration's filter rules compiled once: flattened in evaluation order, criteria pre-resolved, skip steps as pf
+/// computes them, and (for larger rulesets) decision trees. Immutable; an evaluator walks it per packet.
+/// </summary>
+public sealed class CompiledRuleset
+{
+    /// <summary>Rulesets at or below this size use the skip-step walk; above it, the cut trees.</summary>
+    public const int TreeThreshold = 24;
+
+    internal readonly FlatRule[] Flat;
+    internal readonly CompiledRule[] Rules;
+    /// <summary>Skip targets: Skip[i * SkipField.Count + f].</summary>
+    internal readonly int[] Skip;
+    /// <summary>Trees by class: [IPv4 with ports, IPv4 without, IPv6 with ports, IPv6 without]; null for skip steps.</summary>
+    internal readonly CutTree?[] Trees = new CutTree?[4];
+    internal readonly string[] InterfaceNames;
+
+    public ClassifierKind Kind { get; }
+    public int RuleCount => Flat.Length;
+    /// <summary>Rules after which the classifier gives way to the skip-step walk, with why (visible in <c>pfsim print --compiled</c>).</summary>
+    public IReadOnlyList<(Rule Rule, string Why)> Fallbacks { get; }
+    public TimeSpan CompileTime { get; }
+    /// <summary>Approximate bytes of the compiled form (rules, skip steps, trees).</summary>
+    public long MemoryBytes { get; }
+
+    public CompiledRuleset(PfConfig config, ClassifierKind? kind = null)
+    {
+        var sw = Stopwatch.StartNew();
+        Flat = RuleFlattener.Flatten(config.Main).ToArray();
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tables = new Dictionary<Table, PrefixTable>(ReferenceEqualityComparer.Instance);
+        PrefixTable CompileTable(Table t)
+        {
+            if (!tables.TryGetValue(t, out var pt)) tables[t] = pt = new PrefixTable(t);
+            return pt;
+        }
+        Rules = new CompiledRule[Flat.Length];
+        var fallbacks = new List<(Rule, string)>();
+        for (int i = 0; i < Flat.Length; i++)
+        {
+            var f = Flat[i];
+            int ifIndex = -1;
+            if (f.Rule.Interface is string ifn && !names.TryGetValue(ifn, out ifIndex)) names[ifn] = ifIndex = names.Count;
+            Rules[i] = new CompiledRule(f, ifIndex, CompileTable);
+            if (f.Rule.Anchor is null && f.Rule.Action == RuleAction.Match && ReferenceEvaluator.HasTranslation(f.Rule))
+                fallbacks.Add((f.Rule, "match rule translates: the rules after it are walked with skip steps once it applies"));
+        }
+        InterfaceNames = new string[names.Count];
+        foreach (var (n, i) in names) InterfaceNames[i] = n;
+        Skip = SkipSteps.Compute(Flat, Rules);
+        Kind = kind ?? (Flat.Length <= TreeThreshold ? ClassifierKind.SkipSteps : ClassifierKind.CutTree);
+        long memory = Flat.Length * 160L + Skip.Length * 4L;
+        if (Kind == ClassifierKind.CutTree)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                Trees[c] = TreeBuilder.Build(Rules, c >= 2 ? Af.Inet6 : Af.Inet, (c & 1) == 0);
+                memory += Trees[c]!.MemoryBytes;
+            }
+        }
+        Fallbacks = fallbacks;
+        MemoryBytes = memory;
+        CompileTime = sw.Elapsed;
+    }
+
+    /// <summary>A short description: structure, sizes, fallbacks.</summary>
+    public string Describe()
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append($"compiled: {Flat.Length} rules, {Kind switch { ClassifierKind.CutTree => "cut trees", _ => "skip steps" }}, ");
+        sb.Append($"{MemoryBytes / 1024.0:0.#} KiB, compiled in {CompileTime.TotalMilliseconds:0.#} ms\n");
+        if (Kind == ClassifierKind.CutTree)
+        {
+            string[] classes = ["inet tcp/udp", "inet other", "inet6 tcp/udp", "inet6 other"];
+            for (int c = 0; c < 4; c++)
+            {
+                var t = Trees[c]!;
+                sb.Append($"  tree {classes[c]}: {t.NodeCount} nodes, depth {t.Depth}, largest leaf {t.MaxLeaf} rules\n");
+            }
+        }
+        if (Fallbacks.Count == 0) sb.Append("  no fallback: every rule is classified\n");
+        foreach (var (r, why) in Fallbacks) sb.Append($"  fallback after @{r.Number} {r.Text}: {why}\n");
+        return sb.ToString();
+    }
+}
+
+/// <summary>pf_calc_skip_steps over the flattened rules: per ruleset, the next rule whose field differs.</summary>
+internal static class SkipSteps
+{
+    public static int[] Compute(FlatRule[] flat, CompiledRule[] rules)
+    {
+        const int F = (int)SkipField.Count;
+        var skip = new int[flat.Length * F];
+        // Siblings: entries of the same ruleset called by the same anchor entry, in order.
+        var groups = new Dictionary<(int, Ruleset), List<int>>();
+        for (int i = 0; i < flat.Length; i++)
+        {
+            var key = (flat[i].Parent, flat[i].Ruleset);
+            if (!groups.TryGetValue(key, out var g)) groups[key] = g = [];
+            g.Add(i);
+        }
+        foreach (var g in groups.Values)
+        {
+            int end = flat[g[^1]].End;
+            for (int f = 0; f < F; f++)
+            {
+                int target = end;
+                for (int k = g.Count - 1; k >= 0; k--)
+                {
+                    int i = g[k];
+                    if (k + 1 < g.Count && !rules[i].SameField((SkipField)f, rules[g[k + 1]])) target = g[k + 1];
+                    skip[i * F + f] = target;
+                }
+            }
+        }
+        return skip;
+    }
+}
