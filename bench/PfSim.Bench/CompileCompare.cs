@@ -20,7 +20,7 @@ internal static class CompileCompare
         var job = (quick ? Job.Dry.WithIterationCount(3).WithWarmupCount(1) : Job.ShortRun)
             .WithToolchain(InProcessEmitToolchain.Instance);
         var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableLogFile);
-        var summaries = BenchmarkRunner.Run([typeof(RealisticMixedTrace), typeof(ClassBenchFirstPackets)], config);
+        var summaries = args.Contains("--compile-only") ? [] : BenchmarkRunner.Run([typeof(RealisticMixedTrace), typeof(ClassBenchFirstPackets)], config);
 
         Console.WriteLine();
         Console.WriteLine("PfSim evaluators, whole packet path (Firewall.Test), one core; figures from a shared, loaded machine.");

@@ -10,8 +10,8 @@ namespace PfSim.Bench;
 /// <summary>Where the benchmark inputs are: the shipped seed rulesets and the peer material (../shared/peer).</summary>
 internal static class BenchData
 {
-    /// <summary>The realistic ruleset (about 50 rules once loaded) from the peer collection.</summary>
-    public const string Realistic = "rulesets/thirdparty/avx0__pf-mania__pf.conf";
+    /// <summary>The realistic ruleset (34 rules once loaded: the largest peer ruleset the front end loads without site files) from the peer collection.</summary>
+    public const string Realistic = "rulesets/thirdparty/Misfit-138__OpenBSD-FiOS-and-IPv6-Demystified__pf.conf";
 
     public static string Root { get; } = FindRoot();
 
