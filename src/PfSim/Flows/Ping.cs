@@ -160,16 +160,8 @@ public sealed class WindowsPing : ToolModel
     public override bool Receive(ReadOnlySpan<byte> packet, int packetNumber, double time)
     {
         var ip = new Ip4View(packet);
-        if (ip.Proto != Wire.ProtoIcmp) return false;
-        Probe? p = null;
-        AnswerKind kind;
-        if (ip.IcmpType == Wire.IcmpEchoReply && ip.IcmpId == 1) { p = Find(ip.IcmpSeq); kind = AnswerKind.EchoReply; }
-        else if (ip.IsIcmpError && ip.Quoted.Length >= 28 && new Ip4View(ip.Quoted) is { Proto: Wire.ProtoIcmp } q && q.IcmpId == 1)
-        {
-            p = Find(q.IcmpSeq);
-            kind = ip.IcmpType == Wire.IcmpTimeExceeded ? AnswerKind.TimeExceeded : AnswerKind.Unreachable;
-        }
-        else return false;
+        if (!TryEchoAnswer(ip, 1, out ushort seq, out var kind)) return false;
+        Probe? p = Find(seq);
         if (p is null || p.Answered || time > p.SentAt + Timeout) return p is not null;
         Answer(p, kind, ip.IcmpCode, ip, packetNumber, time);
         int next = p.Index + 1;

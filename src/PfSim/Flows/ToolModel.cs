@@ -74,6 +74,25 @@ public abstract class ToolModel : IHostApp
     protected ushort Ident { get; }
     protected Simulation Sim { get; private set; } = null!;
 
+    /// <summary>
+    /// Whether <paramref name="ip"/> answers one of this tool's ICMP echo requests (identifier <paramref name="ident"/>):
+    /// the echo reply itself, or an ICMP error quoting the request. Gives the request's sequence number.
+    /// </summary>
+    private protected static bool TryEchoAnswer(in Ip4View ip, ushort ident, out ushort seq, out AnswerKind kind)
+    {
+        seq = 0;
+        kind = default;
+        if (ip.Proto != Wire.ProtoIcmp) return false;
+        if (ip.IcmpType == Wire.IcmpEchoReply && ip.IcmpId == ident) { seq = ip.IcmpSeq; kind = AnswerKind.EchoReply; return true; }
+        if (ip.IsIcmpError && ip.Quoted.Length >= 28 && new Ip4View(ip.Quoted) is { Proto: Wire.ProtoIcmp } q && q.IcmpId == ident)
+        {
+            seq = q.IcmpSeq;
+            kind = ip.IcmpType == Wire.IcmpTimeExceeded ? AnswerKind.TimeExceeded : AnswerKind.Unreachable;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>The command as the user typed it.</summary>
     public abstract string CommandLine { get; }
     /// <summary>True when the tool got its answer from the target.</summary>

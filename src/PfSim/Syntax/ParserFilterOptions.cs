@@ -185,16 +185,7 @@ internal sealed partial class Parser
     private PortMatch UgidItem(bool user)
     {
         var t = Peek();
-        PortOp op = t.Kind switch
-        {
-            TokenKind.Ne => PortOp.Ne,
-            TokenKind.Le => PortOp.Le,
-            TokenKind.Ge => PortOp.Ge,
-            TokenKind.Char when t.Text == "=" => PortOp.Eq,
-            TokenKind.Char when t.Text == "<" => PortOp.Lt,
-            TokenKind.Char when t.Text == ">" => PortOp.Gt,
-            _ => PortOp.None,
-        };
+        PortOp op = UnaryOp(t);
         if (op != PortOp.None)
         {
             Advance();

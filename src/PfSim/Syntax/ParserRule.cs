@@ -349,19 +349,22 @@ internal sealed partial class Parser
         ports.Add(PortItem());
     }
 
+    /// <summary>The unary operator a port or uid/gid item may start with (parse.y's unaryop), or None.</summary>
+    private static PortOp UnaryOp(Token t) => t.Kind switch
+    {
+        TokenKind.Ne => PortOp.Ne,
+        TokenKind.Le => PortOp.Le,
+        TokenKind.Ge => PortOp.Ge,
+        TokenKind.Char when t.Text == "=" => PortOp.Eq,
+        TokenKind.Char when t.Text == "<" => PortOp.Lt,
+        TokenKind.Char when t.Text == ">" => PortOp.Gt,
+        _ => PortOp.None,
+    };
+
     private PortMatch PortItem()
     {
         var t = Peek();
-        PortOp op = t.Kind switch
-        {
-            TokenKind.Ne => PortOp.Ne,
-            TokenKind.Le => PortOp.Le,
-            TokenKind.Ge => PortOp.Ge,
-            TokenKind.Char when t.Text == "=" => PortOp.Eq,
-            TokenKind.Char when t.Text == "<" => PortOp.Lt,
-            TokenKind.Char when t.Text == ">" => PortOp.Gt,
-            _ => PortOp.None,
-        };
+        PortOp op = UnaryOp(t);
         if (op != PortOp.None)
         {
             Advance();
