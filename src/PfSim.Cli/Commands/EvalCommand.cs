@@ -142,30 +142,7 @@ internal static class EvalCommand
             w.WriteNumber("time", sp.Time);
             w.WriteString("if", sp.Interface);
             w.WriteString("dir", sp.Direction == Direction.In ? "in" : "out");
-            w.WriteString("action", v.Passed ? "pass" : "block");
-            if (v.Rule is null) w.WriteNull("rule"); else w.WriteNumber("rule", v.Rule.Number);
-            w.WriteString("anchor", v.AnchorPath);
-            w.WriteString("state", v.StateUse switch { StateUse.New => "new", StateUse.Match => "match", _ => "none" });
-            w.WriteString("reason", v.Reason.Name());
-            w.WriteBoolean("log", v.Log);
-            if (v.Return == ReturnKind.None) w.WriteNull("return");
-            else w.WriteString("return", v.Return switch
-            {
-                ReturnKind.TcpRst => "tcp-rst",
-                ReturnKind.SynAck => "syn-ack",
-                ReturnKind.Icmp => $"icmp {IcmpNames.TypeName(v.ReturnType, false)} {IcmpNames.CodeName(v.ReturnType, v.ReturnCode, false).Replace("-unr", "")}",
-                _ => $"icmp6 {IcmpNames.TypeName(v.ReturnType, true)} {IcmpNames.CodeName(v.ReturnType, v.ReturnCode, true).Replace("-unr", "")}",
-            });
-            if (v.Nat is NatResult nat)
-            {
-                w.WriteStartObject("nat");
-                w.WriteString("src", nat.Src.ToString());
-                w.WriteNumber("sport", nat.SrcPort);
-                w.WriteString("dst", nat.Dst.ToString());
-                w.WriteNumber("dport", nat.DstPort);
-                w.WriteEndObject();
-            }
-            else w.WriteNull("nat");
+            VerdictJson.WriteFields(w, v);
             if (why is not null) w.WriteString("explain", why);
             w.WriteNull("logged");
             w.WriteEndObject();

@@ -54,7 +54,7 @@ public static class ReplayReport
         sb.Append(v.StateUse switch { StateUse.New => ", new state", StateUse.Match => ", state match", _ => "" });
         if (v.Reason != Reason.Match) sb.Append(", reason ").Append(v.Reason.Name());
         if (v.Log) sb.Append(", log");
-        if (Return(v) is string ret) sb.Append(", return ").Append(ret);
+        if (VerdictJson.Return(v) is string ret) sb.Append(", return ").Append(ret);
         if (v.Nat is NatResult n) sb.Append(Inv, $", nat {n.Src}.{n.SrcPort} > {n.Dst}.{n.DstPort}");
         if (v.Rule is { Text.Length: > 0 } r) sb.Append(": ").Append(r.Text);
         return sb.ToString();
@@ -63,16 +63,6 @@ public static class ReplayReport
     public static bool Agrees(in ReplayedPacket p) =>
         (p.Logged.Action == 0) == (p.Verdict.Action == RuleAction.Pass) && p.Logged.VerdictRule == ReplayStats.RuleOf(p.Verdict)
         && (p.Logged.InAnchor ? p.Logged.AnchorText == (p.Verdict.Ruleset?.Name ?? "") : p.Verdict.Ruleset is not { Path.Length: > 0 });
-
-    /// <summary>What <c>block return</c> sends, in the contract's words: <c>tcp-rst</c>, <c>icmp unreach port</c>…</summary>
-    public static string? Return(in Verdict v) => v.Return switch
-    {
-        ReturnKind.TcpRst => "tcp-rst",
-        ReturnKind.Icmp => $"icmp {Packets.IcmpNames.TypeName(v.ReturnType, false)} {Packets.IcmpNames.CodeName(v.ReturnType, v.ReturnCode, false)}",
-        ReturnKind.Icmp6 => $"icmp6 {Packets.IcmpNames.TypeName(v.ReturnType, true)} {Packets.IcmpNames.CodeName(v.ReturnType, v.ReturnCode, true)}",
-        ReturnKind.SynAck => "syn-ack",
-        _ => null,
-    };
 
     /// <summary>One JSON object with the contract's fields (docs/cli.md), plus <c>file</c> when several captures are replayed.</summary>
     public static string Json(in ReplayedPacket p, bool withFile)
@@ -87,23 +77,7 @@ public static class ReplayReport
             j.WriteString("if", p.Interface);
             j.WriteString("dir", p.Dir == Direction.Out ? "out" : "in");
             ref readonly var v = ref p.Verdict;
-            j.WriteString("action", v.Action == RuleAction.Pass ? "pass" : "block");
-            if (v.Rule is null) j.WriteNull("rule"); else j.WriteNumber("rule", v.Rule.Number);
-            j.WriteString("anchor", v.Ruleset?.Path ?? "");
-            j.WriteString("state", v.StateUse switch { StateUse.New => "new", StateUse.Match => "match", _ => "none" });
-            j.WriteString("reason", v.Reason.Name());
-            j.WriteBoolean("log", v.Log);
-            if (Return(v) is string ret) j.WriteString("return", ret); else j.WriteNull("return");
-            if (v.Nat is NatResult n)
-            {
-                j.WriteStartObject("nat");
-                j.WriteString("src", n.Src.ToString());
-                j.WriteNumber("sport", n.SrcPort);
-                j.WriteString("dst", n.Dst.ToString());
-                j.WriteNumber("dport", n.DstPort);
-                j.WriteEndObject();
-            }
-            else j.WriteNull("nat");
+            VerdictJson.WriteFields(j, v);
             if (p.Explanation is not null) j.WriteString("explain", p.Explanation);
             if (p.HasLogged)
             {
