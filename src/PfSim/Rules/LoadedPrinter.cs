@@ -35,7 +35,8 @@ public static class LoadedPrinter
             for (int i = 0; i < list.Count; i++)
             {
                 var r = list[i];
-                string indent = new(' ', depth * 2);
+                // pfctl indents nested anchors only without -v (INDENT(depth, !(opts & PF_OPT_VERBOSE))).
+                const string indent = "";
                 var text = RulePrinter.FormatLoaded(LoadedView(r), config.Dialect, counts);
                 sb.Append(indent).Append('@').Append(r.Number.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(text);
                 bool inline = r.Anchor is { } a && (a.Name.Length == 0 || a.Name[(a.Name.LastIndexOf('/') + 1)..].StartsWith('_'));

@@ -6,7 +6,7 @@ namespace PfSim.Rules;
 /// <see cref="Break"/> (BREAK and BARRIER fields, which rules of one superblock must share). Counters, numbers and
 /// source positions (DC) are left out.
 /// </summary>
-internal readonly record struct OptKey(
+internal readonly partial record struct OptKey(
     string Break,
     bool Barrier,
     Af Af,
@@ -50,8 +50,9 @@ internal readonly record struct OptKey(
             ReturnIcmpCode = null, ReturnIcmp6Code = null, Uid = default, Gid = default, Direction = Direction.InOut,
             Proto = 0, IcmpType = 0, IcmpCode = 0, IsIcmp6Type = false, Flags = 0, FlagsMask = 0, FlagsAny = false, Tos = null,
             From = Endpoint.Any, To = Endpoint.Any, RDomain = -1, RDomainNot = false, LabelTemplate = null,
+            ExtrasKeyed = r.ExtrasKeyed.Select(NeverCompared).Where(e => e.Text != "scrub ()").ToArray(),
         };
-        string text = RulePrinter.Format(rest, dialect) + "|" + r.InlineAnchor + "|" + r.Anchor?.Name + "|" + r.StateExplicit;
+        string text = RulePrinter.Format(rest, dialect) + "|" + r.InlineAnchor + "|" + r.Anchor?.Name;
         bool icmpReturn = r.Return is BlockReturn.Return or BlockReturn.ReturnIcmp or BlockReturn.ReturnIcmp6;
         return new OptKey(
             text, barrier, r.Af, r.Interface ?? "", r.InterfaceNot, r.Tagged, r.TaggedNot, r.Os,
@@ -62,6 +63,18 @@ internal readonly record struct OptKey(
             r.From.Port, r.To.Port, r.From.Address.Not, r.To.Address.Not, r.RDomain, r.RDomainNot,
             Plain(r.From.Address), Plain(r.To.Address));
     }
+
+    /// <summary>pf_rule_desc marks max_mss, min_ttl and set_tos NEVER: pfctl leaves their values out of every comparison
+    /// (whether tos is set stays in, through the scrub flags).</summary>
+    private static (string Key, string Text) NeverCompared((string Key, string Text) extra) => extra.Key switch
+    {
+        "scrub" => (extra.Key, NeverFields().Replace(extra.Text, "")),
+        "set:tos" => (extra.Key, "tos"),
+        _ => extra,
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s*\b(max-mss|min-ttl)\s+\d+")]
+    private static partial System.Text.RegularExpressions.Regex NeverFields();
 
     /// <summary>The address without its negation (kept in SrcNeg/DstNeg), with 0/0 written as <c>any</c> as pf stores it.</summary>
     private static AddressMatch Plain(AddressMatch a)
