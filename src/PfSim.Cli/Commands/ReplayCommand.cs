@@ -15,7 +15,7 @@ internal static class ReplayCommand
     {
         var ruleset = new Option<string>("-f", "--file") { Description = "The pf.conf to replay through.", Required = true };
         var common = new RulesetOptions();
-        var json = new Option<bool>("--json") { Description = "One JSON object per packet (docs/cli.md's fields; 'logged' for pflog input), then {\"summary\": …}." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per packet (docs/cli.md's fields; 'logged' for pflog input); with --summary, the summary as one object." };
         var explain = new Option<bool>("--explain") { Description = "Say why, in plain words, for every packet." };
         var summary = new Option<bool>("--summary") { Description = "Print only the summaries: per rule (like pfctl -vsr), state table, logged vs simulated (with --json: one object)." };
         var iface = new Option<string?>("--if") { Description = "Interface of every packet (default: pflog's or pcapng's name, else the one interface pf.conf names)." };
@@ -49,10 +49,10 @@ internal static class ReplayCommand
             "'[logged otherwise]' on its line); the summary lists the packets now decided otherwise, grouped, those whose\n" +
             "action changed first: 'these 312 packets would now be blocked by @14 (…); pf logged them passed by @3'.\n" +
             "\n" +
-            "JSON (--json): one object per packet with docs/cli.md's fields ('logged': the pflog header, or null), then one\n" +
-            "last line {\"summary\": {…}}: 'rules' (pfctl -vsr's counters per rule), 'default_rule', 'packets', 'not_filtered',\n" +
-            "'pflog_layouts', 'states', 'logged_vs_simulated' (null unless pflog input) and 'errors'. --json --summary prints\n" +
-            "only that line. Pick lines with jq 'select(.packet)' or jq 'select(.summary)'.\n" +
+            "JSON: --json prints one object per packet, every line a verdict with docs/cli.md's fields ('logged': the pflog\n" +
+            "header, or null). --json --summary prints instead one object, {\"summary\": {…}}: 'rules' (pfctl -vsr's counters\n" +
+            "per rule), 'default_rule', 'packets', 'not_filtered', 'pflog_layouts', 'states', 'logged_vs_simulated' (null\n" +
+            "unless pflog input: the groups of packets now decided otherwise) and 'errors' (the damage met, as on stderr).\n" +
             "\n" +
             "Exit status: 0 ok; 1 a wrong ruleset or a damaged capture (FILE: packet N at byte offset B: message, after the\n" +
             "packets before the damage); 2 a usage error or an unreadable file. A progress line is drawn on stderr for runs\n" +
@@ -129,7 +129,12 @@ internal static class ReplayCommand
             foreach (var e in errors) ctx.Err.WriteLine(e);
             pflogOut?.Flush();
 
-            if (asJson) ctx.Out.WriteLine(ReplayReport.SummaryJson(fw, replayer.Stats, errors));
+            // --json alone keeps every line a verdict (docs/cli.md: one object a line), so scripts that read each line as
+            // one never meet another shape; --json --summary is the summary as one object.
+            if (asJson)
+            {
+                if (onlySummary) ctx.Out.WriteLine(ReplayReport.SummaryJson(fw, replayer.Stats, errors));
+            }
             else
             {
                 if (!onlySummary && replayer.Stats.Packets > 0) ctx.Out.WriteLine();

@@ -5,8 +5,8 @@ using PfSim.Rules;
 
 namespace PfSim.Captures;
 
-// The summaries as one JSON object, for scripts: `pfsim replay --json` ends its stream with it, `--json --summary`
-// prints only it. Names follow the verdict objects' (docs/cli.md): lower case, snake_case when two words.
+// The summaries as one JSON object, for scripts: what `pfsim replay --json --summary` prints (`--json` alone keeps
+// every line a verdict). Names follow the verdict objects' (docs/cli.md): lower case, snake_case when two words.
 public static partial class ReplayReport
 {
     /// <summary>

@@ -5,7 +5,7 @@ using PfSim.Tests.Cli;
 namespace PfSim.Tests.Captures;
 
 /// <summary>
-/// The summaries as JSON (<c>pfsim replay --json</c> ends its stream with them, <c>--json --summary</c> prints only them),
+/// The summaries as one JSON object (<c>pfsim replay --json --summary</c>; <c>--json</c> alone keeps every line a verdict),
 /// and the logged-vs-simulated summary an administrator reads after changing a ruleset.
 /// </summary>
 public class ReplaySummaryJsonTests
@@ -51,18 +51,23 @@ public class ReplaySummaryJsonTests
     }
 
     [PeerFact]
-    public void Json_EndsItsStreamWithOneSummaryObject_AfterOnePerPacket()
+    public void Json_KeepsEveryLineAVerdict_JsonSummaryIsOneObject()
     {
         using var conf = Conf(SeedC);
-        var (code, output, _) = CliRunner.Run("replay", "-f", conf, "--local", "10.99.3.2", "--json",
-            Peer.Path_("captures", "generated", "ping-v4.server.pcap"));
+        string capture = Peer.Path_("captures", "generated", "ping-v4.server.pcap");
+        var (code, output, _) = CliRunner.Run("replay", "-f", conf, "--local", "10.99.3.2", "--json", capture);
         Assert.Equal(0, code);
         var objs = Lines(output);
-        Assert.Equal(8, objs.Count);  // 7 IP packets (ARP is not IP), then the summary
-        Assert.All(objs.Take(7), o => Assert.True(o.TryGetProperty("packet", out _)));
-        var last = objs[^1];
-        Assert.Equal(["summary"], last.EnumerateObject().Select(p => p.Name));
-        var s = last.GetProperty("summary");
+        Assert.Equal(7, objs.Count);  // 7 IP packets (ARP is not IP), nothing else: scripts read each line as a verdict
+        Assert.All(objs, o => Assert.True(o.TryGetProperty("packet", out _) && o.TryGetProperty("action", out _)));
+
+        var (code2, output2, _) = CliRunner.Run("replay", "-f", conf, "--local", "10.99.3.2", "--json", "--summary", capture);
+        Assert.Equal(0, code2);
+        var only = Assert.Single(Lines(output2));
+        Assert.Equal(["summary"], only.EnumerateObject().Select(p => p.Name));
+        var s = only.GetProperty("summary");
+        Assert.Equal(["rules", "default_rule", "packets", "not_filtered", "pflog_layouts", "states", "logged_vs_simulated", "errors"],
+                     s.EnumerateObject().Select(p => p.Name));
         Assert.Equal(7, s.GetProperty("packets").GetProperty("replayed").GetInt32());
         Assert.Equal(9, s.GetProperty("packets").GetProperty("records").GetInt32());
         Assert.Equal(2, s.GetProperty("not_filtered").GetProperty("not_ip").GetInt32());
@@ -137,13 +142,11 @@ public class ReplaySummaryJsonTests
         using (var w = PcapWriter.Create(cap, 101))
             for (int i = 0; i < 3; i++) w.Write(1_300_000_000_000_000_000L + 1_000_000_000L * i, PflogTests.EchoRequest);
         File.WriteAllBytes(cap, File.ReadAllBytes(cap)[..^5]);
-        var (code, output, err) = CliRunner.Run("replay", "-f", conf, "--dir", "in", "--json", cap);
+        var (code, output, err) = CliRunner.Run("replay", "-f", conf, "--dir", "in", "--json", "--summary", cap);
         Assert.Equal(1, code);
         string message = $"{cap.Path}: packet 3 at byte offset {24 + 2 * 44}: truncated record: 28 bytes captured, only 23 present";
         Assert.Equal(message, err.Trim());
-        var objs = Lines(output);
-        Assert.Equal(3, objs.Count);  // the two packets before the damage, then the summary
-        var s = objs[2].GetProperty("summary");
+        var s = Assert.Single(Lines(output)).GetProperty("summary");
         Assert.Equal(2, s.GetProperty("packets").GetProperty("replayed").GetInt32());
         Assert.Equal(message, Assert.Single(s.GetProperty("errors").EnumerateArray()).GetString());
     }
