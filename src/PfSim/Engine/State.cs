@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PfSim.Rules;
 
 namespace PfSim.Engine;
@@ -43,29 +44,35 @@ internal sealed class StateOrigin(Rule? rule, Ruleset? ruleset, Rule? anchorRule
 /// <summary>The rarely used parts of a state, allocated only when present.</summary>
 internal sealed class StateExtras
 {
+    /// <summary>The state's origin: the extras take the origin's place in the state, so the state keeps one reference.</summary>
+    public StateOrigin? Origin;
     public StateKey Stack;
     /// <summary>The wire key when its addresses do not fit the state's compact form (IPv6).</summary>
     public StateKey WideWire;
     public Rule[]? MatchRules;
     public string? Tag;
     public SrcNode? SrcNode;
+    /// <summary>The interface name when the process has seen more names than the state's 16-bit index holds.</summary>
+    public string? CreatedOn;
     /// <summary>High 32 bits of the packet and byte counters (out, in, bytes out, bytes in) once one passes 4G.</summary>
     public uint[]? CounterHigh;
 }
 
 /// <summary>
 /// A pf state: keys (wire and stack sides), the rule that created it, peers, timeout and counters.
-/// Kept small (128 bytes for an IPv4 state) because a table holds millions: an IPv4 wire key is stored in 14 bytes,
-/// the flags in one byte, counters in 32 bits each until they outgrow them, the interface name as an index; IPv6 keys and the stack key of a translated state live in
-/// <see cref="StateExtras"/>.
+/// Kept small (112 bytes for an IPv4 state, object header included) because a table holds millions: one reference for
+/// the origin or, when present, the extras that hold it; an IPv4 wire key in 14 bytes; counters in 32 bits each until
+/// they outgrow them; interface id and name index in 16 bits; direction and family in one byte. IPv6 keys, the stack
+/// key of a translated state and the other rarely used parts live in <see cref="StateExtras"/>.
 /// </summary>
 public sealed class State
 {
     private const byte SloppyBit = 1, AllowOptsBit = 2, SynproxyBit = 4, IcmpTypedBit = 8, LogAllBit = 16,
         UnlinkedBit = 32, TranslatedBit = 64, WideWireBit = 128;
+    private const ushort NameInExtras = ushort.MaxValue;
 
-    internal StateOrigin? Origin;
-    private StateExtras? _extras;
+    // The StateOrigin, or the StateExtras holding it (one reference instead of two).
+    private object? _originOrExtras;
     public StatePeer Src;
     public StatePeer Dst;
     /// <summary>Time of creation and of the last packet (pf's expire field), in seconds.</summary>
@@ -77,22 +84,60 @@ public sealed class State
     // The compact wire key: the two 32-bit addresses, the ports, protocol and family.
     private ulong _wireAddrs;
     private uint _wirePorts;
-    /// <summary>Interface the state is bound to (if-bound), or -1 (floating).</summary>
-    public int InterfaceId = -1;
     internal uint Id;
-    private int _createdOn;
+    private short _interfaceId = -1;
+    private ushort _createdOn;
     private byte _wireProto;
-    private Af _wireAf;
     private byte _flags;
-    public Direction Direction;
+    // Direction in the low 4 bits, the wire key's family in the high 4 (both enums are below 16).
+    private byte _dirAf;
     public PfTimeout Timeout;
+
+    internal StateOrigin? Origin
+    {
+        get => _originOrExtras is StateExtras e ? e.Origin : Unsafe.As<StateOrigin?>(_originOrExtras);
+        set
+        {
+            if (_originOrExtras is StateExtras e) e.Origin = value;
+            else _originOrExtras = value;
+        }
+    }
+
+    private StateExtras? ExtrasOrNull => _originOrExtras as StateExtras;
+
+    private StateExtras Extras
+    {
+        get
+        {
+            if (_originOrExtras is StateExtras e) return e;
+            e = new StateExtras { Origin = Unsafe.As<StateOrigin?>(_originOrExtras) };
+            _originOrExtras = e;
+            return e;
+        }
+    }
+
+    /// <summary>Interface the state is bound to (if-bound), or -1 (floating).</summary>
+    public int InterfaceId
+    {
+        get => _interfaceId;
+        set => _interfaceId = value is >= -1 and <= short.MaxValue
+            ? (short)value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "a state binds to one of at most 32767 interfaces");
+    }
+
+    /// <summary>The direction of the packet that created the state.</summary>
+    public Direction Direction
+    {
+        get => (Direction)(_dirAf & 0xF);
+        set => _dirAf = (byte)((_dirAf & 0xF0) | ((byte)value & 0xF));
+    }
 
     /// <summary>The key packets on the wire match (inbound packets are looked up here).</summary>
     public StateKey Wire
     {
         get => (_flags & WideWireBit) != 0
-            ? _extras!.WideWire
-            : new StateKey(0, (uint)_wireAddrs, 0, _wireAddrs >> 32, _wirePorts, _wireProto, _wireAf);
+            ? ExtrasOrNull!.WideWire
+            : new StateKey(0, (uint)_wireAddrs, 0, _wireAddrs >> 32, _wirePorts, _wireProto, Af);
         set
         {
             if (value.IsCompact)
@@ -100,14 +145,14 @@ public sealed class State
                 _wireAddrs = value.A0Lo | value.A1Lo << 32;
                 _wirePorts = value.Ports;
                 _wireProto = value.Proto;
-                _wireAf = value.Af;
+                SetAf(value.Af);
                 SetFlag(WideWireBit, false);
             }
             else
             {
-                (_extras ??= new StateExtras()).WideWire = value;
+                Extras.WideWire = value;
                 _wireProto = value.Proto;
-                _wireAf = value.Af;
+                SetAf(value.Af);
                 SetFlag(WideWireBit, true);
             }
         }
@@ -116,21 +161,23 @@ public sealed class State
     /// <summary>Whether <paramref name="k"/> is this state's wire key, without building the key.</summary>
     internal bool WireEquals(in StateKey k) =>
         (_flags & WideWireBit) != 0
-            ? _extras!.WideWire.Equals(k)
+            ? ExtrasOrNull!.WideWire.Equals(k)
             : k.A0Lo == (uint)_wireAddrs && k.A1Lo == _wireAddrs >> 32 && k.Ports == _wirePorts
-              && (k.A0Hi | k.A1Hi) == 0 && k.Proto == _wireProto && k.Af == _wireAf;
+              && (k.A0Hi | k.A1Hi) == 0 && k.Proto == _wireProto && k.Af == Af;
+
+    private void SetAf(Af af) => _dirAf = (byte)((_dirAf & 0x0F) | (byte)af << 4);
 
     /// <summary>Whether <paramref name="k"/> is this state's stack key.</summary>
-    internal bool StackEquals(in StateKey k) => (_flags & TranslatedBit) != 0 ? _extras!.Stack.Equals(k) : WireEquals(k);
+    internal bool StackEquals(in StateKey k) => (_flags & TranslatedBit) != 0 ? ExtrasOrNull!.Stack.Equals(k) : WireEquals(k);
 
     /// <summary>The key the host's stack sees (outbound packets); equal to <see cref="Wire"/> without translation.</summary>
     public StateKey Stack
     {
-        get => (_flags & TranslatedBit) != 0 ? _extras!.Stack : Wire;
+        get => (_flags & TranslatedBit) != 0 ? ExtrasOrNull!.Stack : Wire;
         set
         {
             if (WireEquals(value)) { SetFlag(TranslatedBit, false); return; }
-            (_extras ??= new StateExtras()).Stack = value;
+            Extras.Stack = value;
             SetFlag(TranslatedBit, true);
         }
     }
@@ -138,8 +185,14 @@ public sealed class State
     /// <summary>Interface the state was created on (printed by <c>pfctl -ss</c>).</summary>
     public string CreatedOn
     {
-        get => InterfaceNames.Name(_createdOn);
-        set => _createdOn = InterfaceNames.Index(value);
+        get => _createdOn == NameInExtras ? ExtrasOrNull!.CreatedOn! : InterfaceNames.Name(_createdOn);
+        set
+        {
+            int i = InterfaceNames.Index(value);
+            if (i < NameInExtras) { _createdOn = (ushort)i; return; }
+            Extras.CreatedOn = value;
+            _createdOn = NameInExtras;
+        }
     }
 
     public ulong PacketsOut { get => Wide(_packetsOut, 0); set => _packetsOut = SetWide(0, value); }
@@ -169,14 +222,14 @@ public sealed class State
         return (uint)sum;
     }
 
-    private void Carry(int counter, uint high) => ((_extras ??= new StateExtras()).CounterHigh ??= new uint[4])[counter] += high;
+    private void Carry(int counter, uint high) => (Extras.CounterHigh ??= new uint[4])[counter] += high;
 
-    private ulong Wide(uint low, int counter) => (ulong)(_extras?.CounterHigh?[counter] ?? 0) << 32 | low;
+    private ulong Wide(uint low, int counter) => (ulong)(ExtrasOrNull?.CounterHigh?[counter] ?? 0) << 32 | low;
 
     private uint SetWide(int counter, ulong value)
     {
-        if (value > uint.MaxValue || _extras?.CounterHigh is not null)
-            ((_extras ??= new StateExtras()).CounterHigh ??= new uint[4])[counter] = (uint)(value >> 32);
+        if (value > uint.MaxValue || ExtrasOrNull?.CounterHigh is not null)
+            (Extras.CounterHigh ??= new uint[4])[counter] = (uint)(value >> 32);
         return (uint)value;
     }
 
@@ -200,25 +253,25 @@ public sealed class State
     /// <summary>OpenBSD match rules that matched when the state was created; their actions apply to its packets.</summary>
     public Rule[]? MatchRules
     {
-        get => _extras?.MatchRules;
-        set { if (value is not null || _extras is not null) (_extras ??= new StateExtras()).MatchRules = value; }
+        get => ExtrasOrNull?.MatchRules;
+        set { if (value is not null || _originOrExtras is StateExtras) Extras.MatchRules = value; }
     }
 
     public string? Tag
     {
-        get => _extras?.Tag;
-        set { if (value is not null || _extras is not null) (_extras ??= new StateExtras()).Tag = value; }
+        get => ExtrasOrNull?.Tag;
+        set { if (value is not null || _originOrExtras is StateExtras) Extras.Tag = value; }
     }
 
     /// <summary>The source node tracking this state (max-src-*), or null.</summary>
     public SrcNode? SrcNode
     {
-        get => _extras?.SrcNode;
-        internal set { if (value is not null || _extras is not null) (_extras ??= new StateExtras()).SrcNode = value; }
+        get => ExtrasOrNull?.SrcNode;
+        internal set { if (value is not null || _originOrExtras is StateExtras) Extras.SrcNode = value; }
     }
 
     public byte Proto => _wireProto;
-    public Af Af => _wireAf;
+    public Af Af => (Af)(_dirAf >> 4);
     public bool IsTranslated => (_flags & TranslatedBit) != 0;
 }
 
