@@ -12,6 +12,7 @@ namespace PfSim.Syntax;
 internal sealed partial class Parser
 {
     private const uint AltqDefaultPriority = 1, AltqDefaultQLimit = 50;
+    private const ulong AssumedLinkSpeed = 100_000_000;
     // The scheduler of the last altq on each interface: its queues print that scheduler's options.
     private readonly Dictionary<string, string> _altqScheduler = new(StringComparer.Ordinal);
     private string? _lastAltqScheduler;
@@ -73,18 +74,17 @@ internal sealed partial class Parser
             if (scheduler is null) { Error(first.Line, "no scheduler specified!"); return; }
             foreach (var ifname in ifnames) _altqScheduler[ifname] = scheduler;
             _lastAltqScheduler = scheduler;
-            if (!bw.IsSet || bw.Percent != 0)
-            {
-                Error(first.Line, $"cannot determine interface bandwidth for {ifnames.FirstOrDefault()}, specify an absolute bandwidth");
-                return;
-            }
+            // Without an absolute bandwidth pfctl takes a share of the interface's speed (getifspeed). The host model
+            // has no link speeds: PfSim assumes 100 Mb/s, which only shows in the printed tbrsize.
+            ulong ifBandwidth = bw.BitsPerSecond != 0 ? bw.BitsPerSecond : AssumedLinkSpeed * (bw.Percent == 0 ? 100u : bw.Percent) / 100;
             foreach (var ifname in ifnames)
             {
                 var sb = new StringBuilder("altq on ").Append(ifname).Append(' ');
                 AppendScheduler(sb, scheduler, flags, always: true);
-                sb.Append("bandwidth ").Append(RateString(bw.BitsPerSecond)).Append(' ');
+                if (bw.Percent is > 0 and < 100) sb.Append("bandwidth ").Append(bw.Percent).Append("% ");
+                else if (bw.BitsPerSecond != 0) sb.Append("bandwidth ").Append(RateString(ifBandwidth)).Append(' ');
                 if (qlimit != AltqDefaultQLimit) sb.Append("qlimit ").Append(qlimit).Append(' ');
-                sb.Append("tbrsize ").Append(tbrsize != 0 ? tbrsize : DefaultTokenBucket(bw.BitsPerSecond)).Append(' ');
+                sb.Append("tbrsize ").Append(tbrsize != 0 ? tbrsize : DefaultTokenBucket(ifBandwidth)).Append(' ');
                 if (children.Count > 0) sb.Append("queue { ").Append(string.Concat(children.Select(c => c + " "))).Append('}');
                 Print(sb.ToString());
             }
