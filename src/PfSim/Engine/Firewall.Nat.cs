@@ -36,7 +36,11 @@ public sealed partial class Firewall : ITranslator
             var target = PoolAddress(np, q.Src, q.Src.Family, out int prefix);
             if (target is not Address t) return false;
             var nsrc = prefix < t.Bits && np.Type == PoolType.Bitmask ? Bitmask(t, prefix, q.Src) : t;
-            if (ports && !np.StaticPort)
+            if (p.IsIcmp && p.HasTransport && !q.Fragment)
+            {
+                if (!TranslateIcmpId(ref q, nsrc)) return false;
+            }
+            else if (ports && !np.StaticPort)
             {
                 ushort lo = np.PortLo != 0 ? np.PortLo : NatPortLow, hi = np.PortHi != 0 ? np.PortHi : np.PortLo != 0 ? np.PortLo : NatPortHigh;
                 if (!FreeSourcePort(ref q, nsrc, lo, hi, out ushort port)) return false;
@@ -63,6 +67,82 @@ public sealed partial class Firewall : ITranslator
         return true;
     }
 
+    /// <summary>
+    /// pf_get_sport for ICMP: the query id plays the source port. OpenBSD (pf_lb.c) picks a free id in 1..65535 for echo
+    /// requests only (the key's destination side is the virtual type echo) and leaves nport 0 for any other message, so
+    /// their translated key carries id 0; FreeBSD's classic pf_get_sport does it for every ICMPv4 query and keeps the id on
+    /// both key sides (pf_test_rule: nk->port[0] = nk->port[1]); ICMPv6 keeps its id there. static-port does not apply.
+    /// </summary>
+    private bool TranslateIcmpId(ref RuleQuery q, in Address nsrc)
+    {
+        if (OpenBsd)
+        {
+            ushort echo = q.Packet.Af == Af.Inet ? (ushort)8 : (ushort)128;
+            if (q.DstPort != echo) { q.SrcPort = 0; return true; }
+            if (!FreeSourcePort(ref q, nsrc, 1, 65535, out ushort id)) return false;
+            q.SrcPort = id;
+            return true;
+        }
+        if (q.Packet.Proto != IpProto.Icmp) return true;
+        if (!FreeSourcePort(ref q, nsrc, 1, 65535, out ushort fid)) return false;
+        q.SrcPort = q.DstPort = fid;
+        return true;
+    }
+
+    /// <summary>
+    /// The ICMP id a query leaves with after translation (pf_translate / pf_test_state_icmp): OpenBSD writes the key's id
+    /// side (port[sidx] for requests, port[didx] for replies) into echo messages on creation and into every query matching a
+    /// translated state; classic FreeBSD keeps the id on both sides of the key.
+    /// </summary>
+    internal ushort IcmpIdAfter(in PacketHeaders h, ushort sport, ushort dport, bool onState)
+    {
+        if (!OpenBsd) return h.Proto == IpProto.Icmp ? sport : h.IcmpId;
+        IcmpMapping.Map(h.Af, h.IcmpType, h.IcmpId, 0, out var icmpDir, out _, out ushort vtype);
+        if (!onState && vtype != (h.Af == Af.Inet ? 8 : 128)) return h.IcmpId;
+        return icmpDir == Direction.In ? sport : dport;
+    }
+
+    /// <summary>
+    /// pf_test_state_icmp, error branch of a translated state: the quoted packet is rewritten to the other key's addresses
+    /// and ports (nk = key[pd->didx]; the quoted packet travelled the other way, so pd2.sidx = dir == in ? 1 : 0), and each
+    /// quoted address that changes replaces the outer address on the same side of the conversation: a new quoted source
+    /// becomes the outer destination, a new quoted destination the outer source (pf_translate_icmp's oa argument).
+    /// </summary>
+    private void TranslateIcmpError(ReadOnlySpan<byte> p, Span<byte> writable, in PacketHeaders h, State st, Direction dir, ref Verdict v)
+    {
+        if (PacketDecoder.DecodeQuoted(p, h, out var inner) != DecodeStatus.Ok) return;
+        var nk = dir == Direction.In ? st.Stack : st.Wire;
+        bool s2Zero = dir != Direction.In;
+        Address nsrc = s2Zero ? nk.Addr0 : nk.Addr1, ndst = s2Zero ? nk.Addr1 : nk.Addr0;
+        ushort nsport = s2Zero ? nk.Port0 : nk.Port1, ndport = s2Zero ? nk.Port1 : nk.Port0;
+        Address osrc = h.Src, odst = h.Dst, isrc = inner.Src, idst = inner.Dst;
+        ushort isport = inner.SrcPort, idport = inner.DstPort;
+        ushort? iid = null;
+        bool ports = inner.HasPorts;
+        bool srcChanged = isrc != nsrc || (ports && isport != nsport);
+        if (inner.IsIcmp && inner.HasTransport)
+        {
+            // The quoted query's id follows the key's id side (port[iidx]), echo only on OpenBSD.
+            IcmpMapping.Map(inner.Af, inner.IcmpType, inner.IcmpId, 0, out var idir, out _, out ushort vtype);
+            bool echo = vtype == (inner.Af == Af.Inet ? 8 : 128);
+            // iidx for the quoted packet: pd2.sidx for requests, pd2.didx for replies.
+            ushort keyId = (idir == Direction.In) == s2Zero ? nk.Port0 : nk.Port1;
+            if (OpenBsd ? echo : inner.Proto == IpProto.Icmp)
+            {
+                if (keyId != inner.IcmpId) srcChanged = true;
+                iid = keyId;
+            }
+        }
+        if (srcChanged) { isrc = nsrc; odst = nsrc; if (ports) isport = nsport; }
+        if (idst != ndst || (ports && idport != ndport)) { idst = ndst; osrc = ndst; if (ports) idport = ndport; }
+        if (!srcChanged && osrc == h.Src && iid is null) return;
+        var outer = new NatResult(osrc, 0, odst, 0);
+        var quoted = new NatResult(isrc, isport, idst, idport, iid);
+        v.Nat = outer;
+        v.QuotedNat = quoted;
+        if (writable.Length > 0) PacketRewriter.TranslateIcmpError(writable, h, inner, outer, quoted, OpenBsd);
+    }
+
     /// <summary>pf_get_sport: a source port in [lo, hi] whose translated key is free, starting at a (seeded) random point.</summary>
     private bool FreeSourcePort(ref RuleQuery q, in Address nsrc, ushort lo, ushort hi, out ushort port)
     {
@@ -79,9 +159,9 @@ public sealed partial class Firewall : ITranslator
 
     private bool KeyFree(ref RuleQuery q, in Address nsrc, ushort sport)
     {
-        // The wire key the state would get: outbound, the translated source in slot 1.
-        var key = StateKey.ForPacket(Direction.Out, nsrc, sport, q.Dst, q.DstPort, q.Packet.Proto);
-        return States.Find(key, Direction.In, -1) is null;
+        // The key the state would get on the translated side (pf_find_state_all with the direction reversed).
+        var key = StateKey.ForPacket(q.Direction, nsrc, sport, q.Dst, q.DstPort, q.Packet.Proto);
+        return States.Find(key, q.Direction == Direction.Out ? Direction.In : Direction.Out, -1) is null;
     }
 
     /// <summary>The pool address for this packet: round-robin over lists, source-hash and random seeded, else the first.</summary>

@@ -82,8 +82,9 @@ public sealed partial class Firewall
         CreateState(writable, ref h, ref q, r, m, dir, now, origSport, origDport, ref v);
         if (q.Translated && v.Action == RuleAction.Pass)
         {
-            v.Nat = new NatResult(q.Src, q.SrcPort, q.Dst, q.DstPort);
-            if (writable.Length > 0) PacketRewriter.Translate(writable, h, q.Src, h.IsIcmp ? h.IcmpId : q.SrcPort, q.Dst, q.DstPort);
+            ushort? id = h.IsIcmp ? IcmpIdAfter(h, q.SrcPort, q.DstPort, onState: false) : null;
+            v.Nat = new NatResult(q.Src, q.SrcPort, q.Dst, q.DstPort, id);
+            if (writable.Length > 0) PacketRewriter.Translate(writable, h, q.Src, id ?? q.SrcPort, q.Dst, q.DstPort);
         }
     }
 

@@ -98,6 +98,8 @@ public sealed partial class Firewall
         // ICMP errors never refer to later fragments.
         if (inner.IsLaterFragment || !inner.HasTransport && inner.Proto is IpProto.Tcp or IpProto.Udp or IpProto.Icmp or IpProto.Icmp6)
             return StateOutcome.NoState;
+        // An error goes back to the sender of the packet it quotes: otherwise pf looks up no state (BAD ICMP, outer dst).
+        if (inner.Src != h.Dst) { v.Quoted = QuotedLookup.WrongDestination; return StateOutcome.NoState; }
 
         // The quoted packet travelled the other way: its key is built with the slots reversed (pd2.sidx/didx).
         var innerDir = dir == Direction.In ? Direction.Out : Direction.In;

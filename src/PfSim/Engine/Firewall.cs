@@ -122,9 +122,11 @@ public sealed partial class Firewall
             if (st.IsTranslated && !h.IsIcmpError)
             {
                 var nat = TranslatedView(st, dir, h);
+                if (h.IsIcmp) nat = nat with { IcmpId = IcmpIdAfter(h, nat.SrcPort, nat.DstPort, onState: true) };
                 v.Nat = nat;
-                if (writable.Length > 0) PacketRewriter.Translate(writable, h, nat.Src, h.IsIcmp ? h.IcmpId : nat.SrcPort, nat.Dst, nat.DstPort);
+                if (writable.Length > 0) PacketRewriter.Translate(writable, h, nat.Src, nat.IcmpId ?? nat.SrcPort, nat.Dst, nat.DstPort);
             }
+            else if (st.IsTranslated) TranslateIcmpError(p, writable, h, st, dir, ref v);
         }
         else if (outcome == StateOutcome.Synproxy)
         {

@@ -45,6 +45,53 @@ internal static class PacketRewriter
         FixTransportChecksum(p, h, src, dst);
     }
 
+    /// <summary>
+    /// Translates an ICMP error back through a state (pf_translate_icmp / FreeBSD pf_change_icmp): the outer addresses,
+    /// the quoted packet's addresses and ports (or echo id), then the ICMP checksum. OpenBSD leaves the quoted IP header
+    /// checksum stale and zeroes a quoted UDP checksum; FreeBSD fixes the quoted IP header checksum and leaves the quoted
+    /// transport checksum alone.
+    /// </summary>
+    public static void TranslateIcmpError(Span<byte> p, in PacketHeaders h, in PacketHeaders inner, in NatResult outer, in NatResult quoted, bool openBsd)
+    {
+        int q = h.QuotedOffset;
+        if (h.Af == Af.Inet)
+        {
+            outer.Src.WriteTo(p[12..]);
+            outer.Dst.WriteTo(p[16..]);
+            int hl = (p[0] & 15) * 4;
+            p[10] = p[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(p[10..], PacketBuilder.Checksum(p[..hl], 0));
+            quoted.Src.WriteTo(p[(q + 12)..]);
+            quoted.Dst.WriteTo(p[(q + 16)..]);
+            if (!openBsd)
+            {
+                int ihl = (p[q] & 15) * 4;
+                if (p.Length >= q + ihl)
+                {
+                    p[q + 10] = p[q + 11] = 0;
+                    BinaryPrimitives.WriteUInt16BigEndian(p[(q + 10)..], PacketBuilder.Checksum(p.Slice(q, ihl), 0));
+                }
+            }
+        }
+        else
+        {
+            outer.Src.WriteTo(p[8..]);
+            outer.Dst.WriteTo(p[24..]);
+            quoted.Src.WriteTo(p[(q + 8)..]);
+            quoted.Dst.WriteTo(p[(q + 24)..]);
+        }
+        var t = p[inner.TransportOffset..];
+        if (inner.HasPorts && t.Length >= 4)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(t, quoted.SrcPort);
+            BinaryPrimitives.WriteUInt16BigEndian(t[2..], quoted.DstPort);
+            if (openBsd && inner.Proto == IpProto.Udp && t.Length >= 8) t[6] = t[7] = 0;
+        }
+        else if (inner.IsIcmp && quoted.IcmpId is ushort id && t.Length >= 6)
+            BinaryPrimitives.WriteUInt16BigEndian(t[4..], id);
+        FixTransportChecksum(p, h, outer.Src, outer.Dst);
+    }
+
     private static void FixTransportChecksum(Span<byte> p, in PacketHeaders h) =>
         FixTransportChecksum(p, h, ReadAddr(p, h.Af, true), ReadAddr(p, h.Af, false));
 

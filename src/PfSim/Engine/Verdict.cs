@@ -37,10 +37,14 @@ public enum QuotedLookup : byte
     Unreadable,
     /// <summary>A state was found but the quoted packet does not fit it (TCP sequence outside the window).</summary>
     Mismatch,
+    /// <summary>The error is not addressed to the quoted packet's source (outer destination ≠ quoted source): pf looks
+    /// up no state and the ruleset decides.</summary>
+    WrongDestination,
 }
 
-/// <summary>Addresses and ports of a translated packet.</summary>
-public readonly record struct NatResult(Address Src, ushort SrcPort, Address Dst, ushort DstPort);
+/// <summary>Addresses and ports of a translated packet; for an ICMP query also the id it leaves with (ports are then the
+/// state key's id and virtual type).</summary>
+public readonly record struct NatResult(Address Src, ushort SrcPort, Address Dst, ushort DstPort, ushort? IcmpId = null);
 
 /// <summary>pf's decision on one packet in one direction on one interface.</summary>
 public struct Verdict
@@ -63,6 +67,8 @@ public struct Verdict
     public byte ReturnCode;
     /// <summary>Addresses after translation, when the packet was translated.</summary>
     public NatResult? Nat;
+    /// <summary>For an ICMP error passed by a translated state: the quoted packet's addresses and ports after pf translated it back.</summary>
+    public NatResult? QuotedNat;
     /// <summary>The tag the packet leaves with.</summary>
     public string? Tag;
     /// <summary>The interface is in <c>set skip</c>: pf did nothing.</summary>

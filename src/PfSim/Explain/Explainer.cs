@@ -96,8 +96,11 @@ public static class Explainer
         if (v.Reason == Reason.IpOption) sb.Append(" The packet carries IP options and the deciding rule has no allow-opts: pf drops it (reason ip-option).");
         if (v.Reason is Reason.StateLimit or Reason.Memory or Reason.StateInsert)
             sb.Append($" The state could not be created ({v.Reason.Name()}), so pf drops the packet.");
-        if (v.Nat is NatResult nat)
-            sb.Append($" pf translates the packet: it leaves as {nat.Src}:{nat.SrcPort} > {nat.Dst}:{nat.DstPort}; the state keeps both the wire and the stack side, so replies are translated back.");
+        if (v.Nat is NatResult nat && v.QuotedNat is null)
+        {
+            string leaves = nat.IcmpId is ushort id ? $"{nat.Src} > {nat.Dst} with icmp id {id}" : $"{nat.Src}:{nat.SrcPort} > {nat.Dst}:{nat.DstPort}";
+            sb.Append($" pf translates the packet: it leaves as {leaves}; the state keeps both the wire and the stack side, so replies are translated back.");
+        }
         if (v.Rule is { Action: RuleAction.Nat or RuleAction.Rdr or RuleAction.Binat, PassTranslation: true })
             sb.Append(" The translation rule says 'pass': the filter rules are not evaluated for this packet.");
         if (v.Return != ReturnKind.None) sb.Append($" pf answers with {ReturnText(v)}.");
@@ -120,6 +123,8 @@ public static class Explainer
         {
             case QuotedLookup.StateFound:
                 sb.Append($"This ICMP error quotes the packet {quoted}, which belongs to an existing state: pf passes the error with that state. ");
+                if (v.QuotedNat is NatResult qn && v.Nat is NatResult on)
+                    sb.Append($"The state translates addresses, so pf translates the error back: it leaves as {on.Src} > {on.Dst}, quoting {Endpoint(inner, qn.Src, qn.SrcPort, qn.IcmpId)} > {Endpoint(inner, qn.Dst, qn.DstPort, null)}. ");
                 break;
             case QuotedLookup.NoState:
                 sb.Append($"This ICMP error quotes the packet {quoted}. pf looks the error up by that packet (directions reversed) and finds no state for it — that packet passed without creating one (by the default rule or a rule with no state), or never passed here. So pf filters the error through the ruleset like any new packet. ");
@@ -127,11 +132,17 @@ public static class Explainer
             case QuotedLookup.Unreadable:
                 sb.Append("This ICMP error's quoted packet cannot be read (too short or a later fragment), so no state can be found: the ruleset decides. ");
                 break;
+            case QuotedLookup.WrongDestination:
+                sb.Append($"This ICMP error quotes {quoted}, but it is addressed to {h.Dst}, not to that packet's source {inner.Src}: an error must go back to the sender of the packet it quotes, so pf looks up no state for it and filters the error through the ruleset. ");
+                break;
             case QuotedLookup.Mismatch:
                 sb.Append($"This ICMP error quotes {quoted}, whose state exists but does not fit (sequence outside the window or wrong direction). ");
                 break;
         }
     }
+
+    private static string Endpoint(in PacketHeaders inner, Address a, ushort port, ushort? id) =>
+        inner.HasPorts ? $"{a}:{port}" : id is ushort i ? $"{a} (icmp id {i})" : a.ToString();
 
     private static string DescribeMismatch(in PacketHeaders h, in Verdict v) =>
         h.Proto == IpProto.Tcp ? "its sequence or acknowledgement number lies outside the windows pf tracks" :

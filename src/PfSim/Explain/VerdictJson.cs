@@ -25,6 +25,7 @@ public static class VerdictJson
             w.WriteNumber("sport", nat.SrcPort);
             w.WriteString("dst", nat.Dst.ToString());
             w.WriteNumber("dport", nat.DstPort);
+            if (nat.IcmpId is ushort id) w.WriteNumber("id", id);
             w.WriteEndObject();
         }
         else w.WriteNull("nat");
