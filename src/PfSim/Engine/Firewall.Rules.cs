@@ -5,6 +5,11 @@ namespace PfSim.Engine;
 
 public sealed partial class Firewall
 {
+    private RouteTable? _routes;
+
+    /// <summary>The host model's routing table (pf_routable for no-route and urpf-failed).</summary>
+    public RouteTable Routes => _routes ??= new RouteTable(Config.Host);
+
     /// <summary>pf_test_rule: evaluate the ruleset, then block (with what block return sends) or pass, creating a state when the rule keeps one.</summary>
     private void TestRule(ReadOnlySpan<byte> p, Span<byte> writable, ref PacketHeaders h, bool fragment, Interface itf, Direction dir,
         double now, in PacketContext ctx, IRuleTrace? trace, ref Verdict v)
