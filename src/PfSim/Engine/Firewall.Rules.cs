@@ -159,7 +159,7 @@ public sealed partial class Firewall
             case IpProto.Tcp:
                 s.Src.SeqLo = h.Seq;
                 s.Src.SeqHi = h.Seq + (uint)h.PayloadLength + 1;
-                if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State is StateMode.Modulate or StateMode.Synproxy)
+                if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State == StateMode.Modulate)
                 {
                     // modulate state: pf replaces the initiator's ISN by a random one and keeps the difference.
                     s.Src.SeqDiff = (uint)NextRandom() - s.Src.SeqLo;
@@ -215,7 +215,9 @@ public sealed partial class Firewall
         v.StateUse = StateUse.New;
         v.State = s;
 
-        if (h.Proto == IpProto.Tcp && (h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State == StateMode.Synproxy)
+        // pf_create_state: synproxy answers a bare SYN itself; OpenBSD only for inbound packets, classic FreeBSD both ways.
+        if (h.Proto == IpProto.Tcp && (h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State == StateMode.Synproxy
+            && (dir == Direction.In || !OpenBsd))
         {
             // pf answers the SYN with its own SYN|ACK and drops it (PF_SYNPROXY_DROP).
             s.Synproxy = true;

@@ -38,8 +38,10 @@ public static class Explainer
             var created = $"created by {Describe.Rule(s.Rule, s.Ruleset)} at {s.Creation:0.###} s, {(s.Direction == Direction.In ? "in" : "out")} on {s.CreatedOn}";
             if (v.Reason == Reason.StateMismatch)
                 sb.Append($"A state exists ({Describe.State(s)}, {created}) but this packet does not fit it ({DescribeMismatch(h, v)}): pf drops it with reason state-mismatch and does not consult the ruleset.");
+            else if (v.Reason == Reason.Synproxy && v.Return == ReturnKind.None)
+                sb.Append($"The packet belongs to a synproxy state ({created}) but does not continue the handshake pf is running (wrong direction, flags, or sequence/acknowledgement numbers): pf drops it with reason synproxy.");
             else if (v.Reason == Reason.Synproxy)
-                sb.Append($"The packet belongs to a synproxy state ({created}): pf completes the handshake with the client itself and consumes this packet.");
+                sb.Append($"The packet belongs to a synproxy state ({created}): pf runs the handshakes with the client and then the server itself and consumes this packet.");
             else
                 sb.Append($"The packet matches state {Describe.State(s)} ({created}), so it {act} without the ruleset being evaluated; pf reports it under the rule that created the state.");
             AppendAfter(v, sb);
@@ -115,6 +117,8 @@ public static class Explainer
         ReturnKind.Icmp => $"ICMP {IcmpNames.TypeName(v.ReturnType, false)} {IcmpNames.CodeName(v.ReturnType, v.ReturnCode, false)}",
         ReturnKind.Icmp6 => $"ICMPv6 {IcmpNames.TypeName(v.ReturnType, true)} {IcmpNames.CodeName(v.ReturnType, v.ReturnCode, true)}",
         ReturnKind.SynAck => "its own SYN|ACK (synproxy)",
+        ReturnKind.ProxySyn => "its own SYN to the server (synproxy: the client completed the handshake with pf)",
+        ReturnKind.ProxyAcks => "ACKs to both the server and the client (synproxy: the connection is now spliced)",
         _ => "nothing",
     };
 
