@@ -9,14 +9,22 @@ internal static class PrintCommand
     public static Command Create(CliContext ctx)
     {
         var file = new Argument<string>("FILE") { Description = "The pf.conf to print ('-' reads stdin)." };
-        var optimize = new Option<string>("--optimize", "-o")
+        var optimize = new Option<string?>("--optimize", "-o")
         {
-            Description = "Ruleset optimization as pfctl -o: none (the default here, like -o none), basic or profile.",
-            DefaultValueFactory = _ => "none",
+            Description = "Ruleset optimization as pfctl -o: none, basic or profile. Without it the file's " +
+                          "'set ruleset-optimization' decides, else none. basic removes duplicate and covered rules, folds " +
+                          "6 or more rules differing in one address into a <__automatic_N> table and re-orders rules for " +
+                          "skip steps. profile orders quick rules by the counters of the ruleset running in the kernel; " +
+                          "PfSim simulates a box with none loaded, where pfctl's profile does exactly what basic does.",
         };
         var numbers = new Option<bool>("--numbers")
         {
             Description = "Prefix every rule with its @N number, as pfctl -nvv and pflog show it.",
+        };
+        var loaded = new Option<bool>("--loaded")
+        {
+            Description = "Print the main ruleset as the kernel holds it once loaded, as pfctl -gvvsr lists it: @N, " +
+                          "table and interface address counts, skip steps, queue, and zero counters.",
         };
         var compiled = new Option<bool>("--compiled")
         {
@@ -25,24 +33,26 @@ internal static class PrintCommand
         var common = new RulesetOptions();
         var cmd = new Command("print",
             "Print a pf.conf as pfctl -nvf prints it: macros, options and tables as read, then every expanded rule.\n" +
-            "Example: pfsim print --numbers captures/labs/seed/D.conf");
+            "Example: pfsim print --numbers captures/labs/seed/D.conf\n" +
+            "Example: pfsim print --optimize basic --loaded captures/labs/seed/D.conf");
         cmd.Add(file);
         cmd.Add(optimize);
         cmd.Add(numbers);
+        cmd.Add(loaded);
         cmd.Add(compiled);
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var opt = parse.GetValue(optimize) ?? "none";
-            if (opt is not ("none" or "basic" or "profile"))
+            var opt = parse.GetValue(optimize);
+            if (opt is not (null or "none" or "basic" or "profile"))
                 throw new CliExit(ExitCodes.Usage, $"pfsim: unknown optimization '{opt}' (none, basic or profile)");
-            if (opt != "none")
-                throw new CliExit(ExitCodes.Usage, $"pfsim: --optimize {opt}: pfctl's ruleset optimizer is not simulated yet; use none");
             var result = common.Load(parse, ctx, parse.GetValue(file)!, opt);
             foreach (var e in result.Errors) ctx.Err.WriteLine(e);
             if (result.Config is not null && result.Success)
             {
-                ctx.Out.Write(ConfigPrinter.Print(result.Config, parse.GetValue(numbers)));
+                ctx.Out.Write(parse.GetValue(loaded)
+                    ? LoadedPrinter.Print(result.Config)
+                    : ConfigPrinter.Print(result.Config, parse.GetValue(numbers)));
                 if (parse.GetValue(compiled)) ctx.Out.Write(new PfSim.Compile.CompiledRuleset(result.Config).Describe());
             }
             else if (result.Config is not null)

@@ -45,7 +45,7 @@ internal sealed class RulesetOptions
     }
 
     /// <summary>Loads the file named by <paramref name="file"/> with these options; exits 2 on usage errors.</summary>
-    public LoadResult Load(ParseResult parse, CliContext ctx, string file, string optimization = "none")
+    public LoadResult Load(ParseResult parse, CliContext ctx, string file, string? optimization = null)
     {
         var dialect = (parse.GetValue(Dialect) ?? "auto") switch
         {

@@ -21,6 +21,13 @@ public static class ConfigPrinter
     /// <summary>The rules of one ruleset in pf's load order (FreeBSD: scrub, nat, rdr, binat, filter), inline anchors in braces.</summary>
     public static void PrintRuleset(StringBuilder sb, Ruleset rs, Dialect dialect, int depth, bool numbers)
     {
+        // The optimizer prints each table it makes (print_tabledef) as it optimizes the ruleset, before its rules load.
+        foreach (var t in rs.OptimizerTables)
+        {
+            sb.Append("table <").Append(t.Name).Append("> const {");
+            foreach (var e in t.Entries) sb.Append(' ').Append(RulePrinter.FormatNetwork(e.Address, e.Prefix));
+            sb.Append(" }\n");
+        }
         foreach (var list in new[] { rs.Scrub, rs.Nat, rs.Rdr, rs.Binat, rs.Filter })
         {
             foreach (var r in list)

@@ -295,6 +295,8 @@ public sealed record Rule
     public bool Fragment { get; init; }
     public bool AllowOpts { get; init; }
     public string? Label { get; init; }
+    /// <summary>The label before <c>$nr</c> is put in (null when it has none): pfctl expands <c>$nr</c> only once the optimizer has numbered the rules.</summary>
+    public string? LabelTemplate { get; init; }
     public bool Once { get; init; }
     public string? Tag { get; init; }
     public string? Tagged { get; init; }

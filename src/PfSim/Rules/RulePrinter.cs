@@ -13,6 +13,20 @@ public static class RulePrinter
 {
     private const string TcpFlags = "FSRPAUEW";
 
+    /// <summary>How many addresses a table or dynamic interface address holds once loaded; -1 when pf has none to count (printed <c>*</c>).</summary>
+    public delegate int AddressCount(AddressMatch address, Af af);
+
+    // Set while Format prints a rule as the kernel reports it (pfctl -vvsr): tables and (if) carry their counts.
+    [ThreadStatic] private static AddressCount? _counts;
+
+    /// <summary>One rule as <c>pfctl -vvsr</c> prints it once loaded: <c>&lt;table:N&gt;</c> and <c>(if:N)</c> with their address counts.</summary>
+    public static string FormatLoaded(Rule r, Dialect dialect, AddressCount counts)
+    {
+        _counts = counts;
+        try { return Format(r, dialect); }
+        finally { _counts = null; }
+    }
+
     /// <summary>One rule on one line, without @N and without an inline anchor's body.</summary>
     public static string Format(Rule r, Dialect dialect)
     {
@@ -201,7 +215,10 @@ public static class RulePrinter
         switch (a.Kind)
         {
             case AddressKind.Any: return "any";
-            case AddressKind.Table: return $"<{a.Name}>";
+            case AddressKind.Table:
+                if (_counts is null) return $"<{a.Name}>";
+                int n = _counts(a, af);
+                return n < 0 ? $"<{a.Name}:*>" : $"<{a.Name}:{n}>";
             case AddressKind.NoRoute: return "no-route";
             case AddressKind.UrpfFailed: return "urpf-failed";
             case AddressKind.RouteLabel: return $"route \"{a.Name}\"";
@@ -213,6 +230,11 @@ public static class RulePrinter
                 if (a.Modifiers.HasFlag(InterfaceModifier.Broadcast)) sb.Append(":broadcast");
                 if (a.Modifiers.HasFlag(InterfaceModifier.Peer)) sb.Append(":peer");
                 if (a.Modifiers.HasFlag(InterfaceModifier.NoAlias)) sb.Append(":0");
+                if (_counts is not null)
+                {
+                    int count = _counts(a, af);
+                    sb.Append(count <= 0 ? ":*" : $":{count}");
+                }
                 sb.Append(')');
                 if (a.Prefix >= 0 && a.Prefix < (af == Af.Inet ? 32 : 128)) sb.Append('/').Append(a.Prefix);
                 return sb.ToString();

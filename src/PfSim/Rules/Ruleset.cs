@@ -42,6 +42,8 @@ public sealed class Ruleset
 
     /// <summary>Tables defined in this ruleset, by name.</summary>
     public Dictionary<string, Table> Tables { get; } = new(StringComparer.Ordinal);
+    /// <summary>Tables the ruleset optimizer made of rules that differed in one address, in the order it made them (pfctl -nv prints their definitions before the rules).</summary>
+    public List<Table> OptimizerTables { get; } = [];
     /// <summary>Child anchors by name, kept in name order (pf evaluates <c>anchor "x/*"</c> children in that order).</summary>
     public SortedDictionary<string, Ruleset> Anchors { get; } = new(StringComparer.Ordinal);
 
@@ -99,6 +101,9 @@ public sealed class Table
     public List<TableEntry> Entries { get; } = [];
     /// <summary>Created because a rule referred to it without a <c>table</c> definition (empty, as pf creates it).</summary>
     public bool Referenced { get; set; }
+    /// <summary>The name an optimizer table has once loaded (pfctl -vvsr): pfctl renames <c>__automatic_N</c> to <c>__automatic_HEX_K</c>;
+    /// PfSim leaves the random HEX out, as pfctl's regression suite does. Null for every other table.</summary>
+    public string? LoadedName { get; set; }
     /// <summary>Files named by <c>file "…"</c>, in order.</summary>
     public List<string> Files { get; } = [];
 

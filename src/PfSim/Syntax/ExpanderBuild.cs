@@ -25,6 +25,7 @@ internal sealed partial class Expander
         int number = ListFor(rs, new Rule { Action = r.Action }).Count;
         string? label = r.Label is null ? null : ExpandLabel(r.Label, itf, proto, s, sp, d, dp, number);
         if (label is { Length: 0 }) label = null;
+        string? labelTemplate = label is not null && r.Label!.Contains("$nr") ? ExpandLabel(r.Label, itf, proto, s, sp, d, dp, -1) : null;
 
         AnchorCall? anchor = null;
         if (r.IsAnchor)
@@ -79,6 +80,7 @@ internal sealed partial class Expander
             Fragment = r.Fragment,
             AllowOpts = r.AllowOpts,
             Label = label,
+            LabelTemplate = labelTemplate,
             Once = r.Once,
             Tag = r.Tag is null ? null : ExpandLabel(r.Tag, itf, proto, s, sp, d, dp, number),
             Tagged = r.Tagged is null ? null : ExpandLabel(r.Tagged, itf, proto, s, sp, d, dp, number),
@@ -204,7 +206,7 @@ internal sealed partial class Expander
             .Replace("$srcport", Port(sp))
             .Replace("$dstport", Port(dp))
             .Replace("$proto", Names.ProtocolName(proto) ?? proto.ToString())
-            .Replace("$nr", nr.ToString());
+            .Replace("$nr", nr < 0 ? "$nr" : nr.ToString());
     }
 
     /// <summary>antispoof: per interface, block traffic claiming its networks from elsewhere (and, off loopback, its addresses).</summary>

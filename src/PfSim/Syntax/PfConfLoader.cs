@@ -18,8 +18,9 @@ public sealed record LoadOptions
     public IReadOnlyDictionary<string, string> Defines { get; init; } = new Dictionary<string, string>();
     /// <summary>The machine pf runs on (interfaces, hosts, users, groups).</summary>
     public HostModel Host { get; init; } = HostModel.Default;
-    /// <summary>Ruleset optimization for printing: "none", "basic" or "profile" (pfctl -o).</summary>
-    public string Optimization { get; init; } = "none";
+    /// <summary>Ruleset optimization as pfctl -o: "none", "basic" or "profile"; null leaves it to the file's
+    /// <c>set ruleset-optimization</c> (none when the file does not say).</summary>
+    public string? Optimization { get; init; }
     /// <summary>When set, absolute paths the ruleset names (include, table file, load anchor) are read under this
     /// directory, as if it were the root of the machine the ruleset belongs to.</summary>
     public string? Root { get; init; }
@@ -55,6 +56,9 @@ public static partial class PfConfLoader
         parser.Run();
         if (dialect != Dialect.FreeBsd) parser.CheckQueues();
         ResolveTables(config.Main, config.Main);
+        // pfctl -o wins over the file's set ruleset-optimization; profile finds no kernel counters here and does what basic does.
+        if (errors.Count == 0 && (options.Optimization ?? config.Options.RulesetOptimization) is "basic" or "profile")
+            RulesetOptimizer.Optimize(config);
         return new LoadResult(config, errors, dialect);
     }
 

@@ -36,7 +36,7 @@ public static class Conformance
     /// <summary>Output of "pfctl -o none -nv -f -" for this text: what it printed on stderr then stdout.</summary>
     public static (string Out, string Err, bool Ok) Run(string text, string includeDir, Dialect dialect)
     {
-        var options = new LoadOptions { Dialect = dialect, Host = RegressHost(dialect) };
+        var options = new LoadOptions { Dialect = dialect, Host = RegressHost(dialect), Optimization = "none" };
         // Read as stdin ("stdin" in messages), with includes resolved from the suite's folder like the Makefiles' cwd.
         var cwd = Environment.CurrentDirectory;
         LoadResult r;
@@ -138,6 +138,56 @@ public static class Conformance
             if (el != al) return $"line {i + 1}: expected «{el}» got «{al}»";
         }
         return "differs";
+    }
+
+    /// <summary>
+    /// The Makefile's pfoptimizeN: `pfctl -obasic -a regress -f - &lt; pfN.in`, then `pfctl -o none -a regress -gvvsr`
+    /// with `__automatic_HEX_` written `__automatic_`, compared with pfN.optimized. Where the snapshot lacks pfN.in,
+    /// pfN.ok (what pfctl -nv printed of it, which loads the same rules) is the input.
+    /// </summary>
+    public static IEnumerable<CaseResult> OptimizeCases(string suite, Dialect dialect)
+    {
+        var dir = Dir(suite);
+        foreach (var expectedFile in Directory.GetFiles(dir, "pf*.optimized").Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileNameWithoutExtension(expectedFile);
+            var input = new[] { ".in", ".ok" }.Select(e => Path.ChangeExtension(expectedFile, e)).FirstOrDefault(File.Exists);
+            if (input is null)
+            {
+                yield return new CaseResult(suite + "/optimize", name, false, "neither pfN.in nor pfN.ok in the snapshot");
+                continue;
+            }
+            CaseResult res;
+            try
+            {
+                var output = RunLoaded(File.ReadAllText(input), dir, dialect, "basic");
+                var expected = File.ReadAllText(expectedFile);
+                res = output == expected
+                    ? new CaseResult(suite + "/optimize", name, true, "")
+                    : new CaseResult(suite + "/optimize", name, false, FirstDifference(expected, output));
+            }
+            catch (Exception e)
+            {
+                res = new CaseResult(suite + "/optimize", name, false, "threw " + e.GetType().Name + ": " + e.Message);
+            }
+            yield return res;
+        }
+    }
+
+    /// <summary>Loads the text with the given optimization and prints it as the kernel shows it (pfctl -gvvsr).</summary>
+    public static string RunLoaded(string text, string includeDir, Dialect dialect, string optimization)
+    {
+        var options = new LoadOptions { Dialect = dialect, Host = RegressHost(dialect), Optimization = optimization };
+        var cwd = Environment.CurrentDirectory;
+        LoadResult r;
+        lock (CwdLock)
+        {
+            Environment.CurrentDirectory = includeDir;
+            try { r = PfConfLoader.LoadText(text, "stdin", options); }
+            finally { Environment.CurrentDirectory = cwd; }
+        }
+        if (!r.Success) return "rejected: " + string.Join("; ", r.Errors);
+        return LoadedPrinter.Print(r.Config!);
     }
 
     /// <summary>"suite: N passed, N failed" and the failures by name, as the report shows them.</summary>
