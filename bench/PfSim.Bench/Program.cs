@@ -18,6 +18,12 @@ if (args.Length >= 1 && args[0] == "quick-capture-timing")
     PfSim.Bench.CaptureQuickTiming.Run(args.Length > 1 ? args[1] : null);
     return;
 }
+// A workload in a loop for perf: dotnet run -c Release --project bench/PfSim.Bench -- profile WORKLOAD [SECONDS]
+if (args.Length >= 2 && args[0] == "profile")
+{
+    PfSim.Bench.ProfileLoop.Run(args[1], args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
+    return;
+}
 // The evaluator comparison table: dotnet run -c Release --project bench/PfSim.Bench -- compare [--quick]
 if (args.Length > 0 && args[0] == "compare")
 {

@@ -71,6 +71,7 @@ public sealed partial class Replayer
     private readonly IReplayObserver? _observer;
     private readonly int _fixedIf = -1;
     private readonly int _defaultIf;
+    private readonly (uint Net, uint Mask)[] _localV4;
     private long _firstNs = long.MinValue;
     private double _lastTime;
     private readonly List<CaptureError> _errors = [];
@@ -92,6 +93,7 @@ public sealed partial class Replayer
         _opt = options ?? new ReplayOptions();
         _observer = observer;
         if (_opt.Interface is not null) _fixedIf = _fw.InterfaceId(_opt.Interface);
+        _localV4 = [.. _opt.Local.Where(l => l.Address.Family == Af.Inet).Select(l => LocalV4(l.Address, l.Prefix))];
         _defaultIf = _fw.InterfaceId(_opt.DefaultInterface);
     }
 
@@ -241,13 +243,17 @@ public sealed partial class Replayer
         if (_opt.Local.Count > 0)
         {
             var ip = frame.Ip;
-            bool v6 = frame.IpVersion == 6;
-            if (ip.Length >= (v6 ? 40 : 20))
+            if (frame.IpVersion == 4 && ip.Length >= 20)
             {
-                var src = Address.FromBytes(v6 ? ip.Slice(8, 16) : ip.Slice(12, 4));
-                var dst = Address.FromBytes(v6 ? ip.Slice(24, 16) : ip.Slice(16, 4));
-                if (IsLocal(src)) return Direction.Out;
-                if (IsLocal(dst)) return Direction.In;
+                // IPv4: the networks as (value, mask) pairs, so no Address is built per packet.
+                uint src = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), dst = BinaryPrimitives.ReadUInt32BigEndian(ip[16..]);
+                if (IsLocalV4(src)) return Direction.Out;
+                if (IsLocalV4(dst)) return Direction.In;
+            }
+            else if (frame.IpVersion == 6 && ip.Length >= 40)
+            {
+                if (IsLocal(Address.FromBytes(ip.Slice(8, 16)))) return Direction.Out;
+                if (IsLocal(Address.FromBytes(ip.Slice(24, 16)))) return Direction.In;
             }
             // Neither end is the firewall: a forwarded packet, seen first as it comes in.
             return Direction.In;
@@ -255,6 +261,20 @@ public sealed partial class Replayer
         if (frame.LinkDirection is Direction.In or Direction.Out) return frame.LinkDirection;
         guessed = true;
         return Direction.In;
+    }
+
+    private static (uint Net, uint Mask) LocalV4(Address a, int prefix)
+    {
+        uint mask = prefix <= 0 ? 0u : prefix >= 32 ? uint.MaxValue : uint.MaxValue << (32 - prefix);
+        return (a.V4Value & mask, mask);
+    }
+
+    private bool IsLocalV4(uint a)
+    {
+        var nets = _localV4;
+        for (int i = 0; i < nets.Length; i++)
+            if ((a & nets[i].Mask) == nets[i].Net) return true;
+        return false;
     }
 
     private bool IsLocal(in Address a)

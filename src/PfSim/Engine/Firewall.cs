@@ -17,6 +17,8 @@ public sealed partial class Firewall
     private readonly Rule[] _noRules = [];
     private readonly ReferenceEvaluator _addressMatcher;
     private readonly Dictionary<object, StateOrigin> _origins = new(ReferenceEqualityComparer.Instance);
+    private const int CounterCacheSize = 16;
+    private readonly (Rule? Rule, RuleCounters? Counters)[] _counterCache = new (Rule?, RuleCounters?)[CounterCacheSize];
     private double _nextPurge;
     private ulong _rng;
 
@@ -183,30 +185,35 @@ public sealed partial class Firewall
 
     private void Count(ref Verdict v, Direction dir, int bytes)
     {
+        var s = v.State;
+        bool stateMatch = v.StateUse == StateUse.Match;
         var c = v.Rule is null ? DefaultRuleCounters
-            : v.StateUse == StateUse.Match && v.State?.Origin?.Counters is { } sc ? sc : Counters[v.Rule];
-        if (dir == Direction.Out) { c.PacketsOut++; c.BytesOut += (ulong)bytes; }
-        else { c.PacketsIn++; c.BytesIn += (ulong)bytes; }
-        if (v.AnchorRule is not null)
-        {
-            var a = Counters[v.AnchorRule];
-            if (dir == Direction.Out) { a.PacketsOut++; a.BytesOut += (ulong)bytes; }
-            else { a.PacketsIn++; a.BytesIn += (ulong)bytes; }
-        }
+            : stateMatch && s?.Origin?.Counters is { } sc ? sc : CountersOf(v.Rule);
+        AddPacket(c, dir, bytes);
+        if (v.AnchorRule is not null) AddPacket(CountersOf(v.AnchorRule), dir, bytes);
         // Match rules that applied count the packet too: from this evaluation, or remembered by the state.
-        if (v.StateUse == StateUse.Match && v.State?.MatchRules is { } remembered)
+        if (stateMatch && s?.MatchRules is { } remembered)
         {
-            foreach (var mr in remembered) AddPacket(Counters[mr], dir, bytes);
+            foreach (var mr in remembered) AddPacket(CountersOf(mr), dir, bytes);
         }
         else
         {
-            for (int i = 0; i < _matchRules.Count; i++) AddPacket(Counters[_matchRules[i]], dir, bytes);
+            for (int i = 0; i < _matchRules.Count; i++) AddPacket(CountersOf(_matchRules[i]), dir, bytes);
         }
-        if (v.State is not null && v.Action == RuleAction.Pass)
-        {
-            var s = v.State;
-            s.CountPacket(dir == s.Direction, bytes);
-        }
+        if (s is not null && v.Action == RuleAction.Pass) s.CountPacket(dir == s.Direction, bytes);
+    }
+
+    /// <summary>
+    /// A rule's counters through a small cache in front of the dictionary (keyed by rule number, checked by reference):
+    /// the packet path counts every verdict against its rule, and a few rules decide most packets.
+    /// </summary>
+    private RuleCounters CountersOf(Rule r)
+    {
+        ref var e = ref _counterCache[r.Number & (CounterCacheSize - 1)];
+        if (ReferenceEquals(e.Rule, r)) return e.Counters!;
+        var c = Counters[r];
+        e = (r, c);
+        return c;
     }
 
     private static void AddPacket(RuleCounters c, Direction dir, int bytes)

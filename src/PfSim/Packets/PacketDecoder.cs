@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace PfSim.Packets;
 
@@ -54,8 +55,8 @@ public static class PacketDecoder
             h.FragmentOffset = (frag & 0x1FFF) * 8;
             h.Ttl = p[8];
             proto = p[9];
-            h.Src = Address.V4(BinaryPrimitives.ReadUInt32BigEndian(p[12..]));
-            h.Dst = Address.V4(BinaryPrimitives.ReadUInt32BigEndian(p[16..]));
+            SetV4(ref h.Src, BinaryPrimitives.ReadUInt32BigEndian(p[12..]));
+            SetV4(ref h.Dst, BinaryPrimitives.ReadUInt32BigEndian(p[16..]));
             h.HasIpOptions = hl > 20;
             off = hl;
         }
@@ -68,8 +69,8 @@ public static class PacketDecoder
             if (!quoted && p.Length < h.TotalLength) return DecodeStatus.Short;
             proto = p[6];
             h.Ttl = p[7];
-            h.Src = Address.FromBytes(p.Slice(8, 16));
-            h.Dst = Address.FromBytes(p.Slice(24, 16));
+            SetV6(ref h.Src, p.Slice(8, 16));
+            SetV6(ref h.Dst, p.Slice(24, 16));
             off = 40;
             // pf_walk_header6: hop-by-hop, routing, destination options, fragment and AH precede the transport header.
             for (int n = 0; ; n++)
@@ -160,6 +161,22 @@ public static class PacketDecoder
                 h.PayloadLength = Math.Max(0, h.TotalLength - off);
                 return DecodeStatus.Ok;
         }
+    }
+
+    // The addresses are written field by field into the zeroed headers: assigning a new Address makes the JIT build it
+    // in a stack temporary and copy it with wider loads than its stores, a store-forwarding stall that cost a third of
+    // the decode (perf, EngineVerdictBench).
+    private static void SetV4(ref Address a, uint value)
+    {
+        Unsafe.AsRef(in a.Lo) = value;
+        Unsafe.AsRef(in a.Family) = Af.Inet;
+    }
+
+    private static void SetV6(ref Address a, ReadOnlySpan<byte> bytes)
+    {
+        Unsafe.AsRef(in a.Hi) = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        Unsafe.AsRef(in a.Lo) = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+        Unsafe.AsRef(in a.Family) = Af.Inet6;
     }
 
     /// <summary>pf_get_wscale: the window scale option of a SYN, capped at 14.</summary>

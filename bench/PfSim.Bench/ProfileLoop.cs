@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace PfSim.Bench;
+
+/// <summary>
+/// Runs one benchmark body in a loop for a while, for a sampling profiler (not a measurement):
+/// <c>DOTNET_PerfMapEnabled=1 perf record -g dotnet PfSim.Bench.dll profile WORKLOAD [SECONDS]</c>, then <c>perf report</c>.
+/// Workloads: state-hits, rule-decided, mixed-D, mixed-realistic, replay.
+/// </summary>
+internal static class ProfileLoop
+{
+    public static void Run(string workload, double seconds)
+    {
+        (Func<long> body, int packets) = workload switch
+        {
+            "state-hits" => (Engine(b => b.StateHits()), 512),
+            "rule-decided" => (Engine(b => b.RulesetDecided()), 512),
+            "mixed-D" => (Mixed("seed-D"), 2000),
+            "mixed-realistic" => (Mixed("realistic"), 2000),
+            "replay" => (Replay(), CaptureBench.Packets),
+            _ => throw new ArgumentException($"unknown workload {workload}: state-hits, rule-decided, mixed-D, mixed-realistic, replay"),
+        };
+        var sw = Stopwatch.StartNew();
+        long calls = 0, sink = 0;
+        while (sw.Elapsed.TotalSeconds < seconds) { sink += Call(body); calls++; }
+        Console.WriteLine($"{workload}: {calls} calls in {sw.Elapsed.TotalSeconds:F1} s, {sw.Elapsed.TotalNanoseconds / calls / packets:F1} ns/packet ({sink})");
+    }
+
+    // Not inlined, so the profile shows the workload under its own name rather than inside this loop.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static long Call(Func<long> body) => body();
+
+    private static Func<long> Engine(Func<EngineVerdictBench, int> f)
+    {
+        var b = new EngineVerdictBench();
+        b.Setup();
+        return () => f(b);
+    }
+
+    private static Func<long> Mixed(string ruleset)
+    {
+        var b = new RealisticMixedTrace { Ruleset = ruleset };
+        b.Setup();
+        b.Compiled();
+        Console.WriteLine($"{ruleset}: {b.Describe()}");
+        return () => b.Compiled();
+    }
+
+    private static Func<long> Replay()
+    {
+        var b = new ReplayBench();
+        b.Setup();
+        return b.FullReplayThroughD;
+    }
+}
