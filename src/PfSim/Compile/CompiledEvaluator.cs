@@ -201,7 +201,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
             {
                 matchRules.Add(r.Rule);
                 if (r.Rule.Log != LogFlags.None) m.LogMatch = true;
-                if (r.Translates && q.Translator is not null && !q.IcmpError)
+                if (r.Translates && q.Translator is not null)
                 {
                     if (!q.Translator.Translate(r.Rule, ref q)) { m.TranslationFailed = true; return i + 1; }
                     // Later rules see the new addresses: the leaf no longer applies, walk on with skip steps.

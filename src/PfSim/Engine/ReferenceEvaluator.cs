@@ -58,8 +58,9 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
                 {
                     matchRules.Add(r);
                     if (r.Log != LogFlags.None) m.LogMatch = true;
-                    // Translation on a match rule applies at once: later rules see the new addresses.
-                    if (HasTranslation(r) && q.Translator is not null && !q.IcmpError && !q.Translator.Translate(r, ref q))
+                    // Translation on a match rule applies at once: later rules see the new addresses (pf_get_transaddr
+                    // runs for ICMP errors too; only the state, which errors never get, rewrites the packet).
+                    if (HasTranslation(r) && q.Translator is not null && !q.Translator.Translate(r, ref q))
                     {
                         m.TranslationFailed = true;
                         return true;
