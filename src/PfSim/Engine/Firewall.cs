@@ -82,6 +82,9 @@ public sealed partial class Firewall
     public Verdict TestInPlace(Span<byte> ipPacket, int ifId, Direction dir, double time, in PacketContext context = default, IRuleTrace? trace = null) =>
         Run(ipPacket, ipPacket, ifId, dir, time, context, trace);
 
+    // Not inlined into callers: it is large, and inlined into a caller's loop it used up that caller's inlining budget,
+    // leaving the state's small getters as calls (perf, EngineVerdictBench.StateHits).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private Verdict Run(ReadOnlySpan<byte> p, Span<byte> writable, int ifId, Direction dir, double time, in PacketContext ctx, IRuleTrace? trace)
     {
         var v = new Verdict { Action = RuleAction.Pass, Tag = ctx.Tag };
