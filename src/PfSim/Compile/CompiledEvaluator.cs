@@ -32,6 +32,9 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     private bool[][] _ifMatch = [];
     private Interface?[] _ifSeen = [];
     private ulong _rng;
+    // The merge of the trees' leaves: per leaf, the next position in LeafRules and its end; _active leaves left.
+    private readonly int[] _cursor, _cursorEnd;
+    private int _active;
 
     public CompiledEvaluator(PfConfig config, RuleStats stats, bool openBsd, ulong seed, ClassifierKind? kind = null)
         : this(new CompiledRuleset(config, kind), config, stats, openBsd, seed) { }
@@ -50,6 +53,9 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         _anchorEntries = [.. Enumerable.Range(0, compiled.Flat.Length).Where(i => compiled.Flat[i].End > i + 1)];
         _onceEntries = [.. Enumerable.Range(0, compiled.Flat.Length).Where(i => compiled.Rules[i].Once)];
         _onceCounters = new RuleCounters?[compiled.Rules.Length];
+        int maxTrees = compiled.Trees.Max(t => t?.TreeCount ?? 0);
+        _cursor = new int[maxTrees];
+        _cursorEnd = new int[maxTrees];
         stats.FlushPending += FlushEvaluations;
         for (int i = 0; i < compiled.Rules.Length; i++)
             if (compiled.Rules[i].Once) { _onceCounters[i] = stats[compiled.Rules[i].Rule]; _hasOnce = true; }
@@ -61,20 +67,54 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     {
         var m = new RuleMatch { Tag = q.Tag };
         var ifm = InterfaceMatches(q.Interface);
-        var tree = trace is null ? PickTree(ref q) : null;
+        var trees = trace is null ? PickTrees(ref q) : null;
         if (++_stamp == 0) { Array.Clear(_opened); _stamp = 1; }
-        if (tree is null)
+        if (trees is null)
         {
-            Count(Walk(ref q, ref m, matchRules, trace, ifm, default, false));
+            Count(Walk(ref q, ref m, matchRules, trace, ifm, null));
             return m;
         }
         ref readonly var p = ref q.Packet;
         uint proto = p.Proto;
         bool ports = !q.Fragment && (proto == IpProto.Tcp || proto == IpProto.Udp);
-        var leaf = tree.Lookup(TreeBuilder.Key(q.Src.Hi, q.Src.Lo, p.Af), TreeBuilder.Key(q.Dst.Hi, q.Dst.Lo, p.Af),
-            ports ? q.SrcPort : 0u, ports ? q.DstPort : 0u, proto);
-        Count(Walk(ref q, ref m, matchRules, null, ifm, leaf, true));
+        uint src = Categories.Key(q.Src.Hi, q.Src.Lo, p.Af), dst = Categories.Key(q.Dst.Hi, q.Dst.Lo, p.Af);
+        uint sport = ports ? q.SrcPort : 0u, dport = ports ? q.DstPort : 0u;
+        // One leaf per tree; the walk merges them in index order.
+        int active = 0;
+        for (int t = 0; t < trees.TreeCount; t++)
+        {
+            int count = trees.Lookup(t, src, dst, sport, dport, proto, out int first);
+            if (count == 0) continue;
+            _cursor[active] = first;
+            _cursorEnd[active] = first + count;
+            active++;
+        }
+        _active = active;
+        Count(Walk(ref q, ref m, matchRules, null, ifm, trees.LeafRules));
         return m;
+    }
+
+    /// <summary>The next candidate of the merged leaves (the smallest head), or -1 when all are used up.</summary>
+    private int NextCandidate(int[] leafRules)
+    {
+        int active = _active;
+        if (active == 0) return -1;
+        var cur = _cursor;
+        int best = 0, bestRule = leafRules[cur[0]];
+        for (int k = 1; k < active; k++)
+        {
+            int r = leafRules[cur[k]];
+            if (r < bestRule) { bestRule = r; best = k; }
+        }
+        if (++cur[best] == _cursorEnd[best])
+        {
+            // This leaf is used up: the last cursor takes its place.
+            active--;
+            cur[best] = cur[active];
+            _cursorEnd[best] = _cursorEnd[active];
+            _active = active;
+        }
+        return bestRule;
     }
 
     /// <summary>Records which rules the reference would have tested: all up to <paramref name="stop"/>, less unmatched anchors' rules and expired once rules.</summary>
@@ -121,7 +161,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         _evalDiff[flat.Length] = 0;
     }
 
-    private CutTree? PickTree(ref RuleQuery q)
+    private CutTree? PickTrees(ref RuleQuery q)
     {
         if (_rs.Kind != ClassifierKind.CutTree) return null;
         var af = q.Packet.Af;
@@ -134,23 +174,23 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     }
 
     /// <summary>
-    /// The ordered walk. With <paramref name="useLeaf"/>, positions come from the leaf (ascending); otherwise every
-    /// position in turn, jumping by skip steps. Anchors: an entry counts only when its anchor entry matched (is open).
+    /// The ordered walk. With <paramref name="leafRules"/>, positions come from the merged leaves (ascending); otherwise
+    /// every position in turn, jumping by skip steps. Anchors: an entry counts only when its anchor entry matched (is open).
     /// </summary>
     /// <returns>The position evaluation stopped before (the reference reached every position below it).</returns>
-    private int Walk(ref RuleQuery q, ref RuleMatch m, List<Rule> matchRules, IRuleTrace? trace, bool[] ifm, ReadOnlySpan<int> leaf, bool useLeaf)
+    private int Walk(ref RuleQuery q, ref RuleMatch m, List<Rule> matchRules, IRuleTrace? trace, bool[] ifm, int[]? leafRules)
     {
         var flat = _rs.Flat;
         var rules = _rs.Rules;
         var skip = _rs.Skip;
         int n = flat.Length;
         int depth = 0; // open anchors on _openAnchors[0..depth)
-        int li = 0;
+        bool useLeaf = leafRules is not null;
         int pos = 0;
         while (true)
         {
             int i;
-            if (useLeaf) { if (li >= leaf.Length) break; i = leaf[li++]; }
+            if (useLeaf) { i = NextCandidate(leafRules!); if (i < 0) break; }
             else { if (pos >= n) break; i = pos; }
             var fr = flat[i];
             // Close the anchors this position is past: quick on an anchor rule ends everything when a rule inside matched.

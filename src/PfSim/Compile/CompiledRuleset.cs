@@ -9,7 +9,7 @@ public enum ClassifierKind : byte
 {
     /// <summary>pf's own walk with skip steps (pf_calc_skip_steps): the baseline, and the choice for small rulesets.</summary>
     SkipSteps,
-    /// <summary>A HiCuts-style decision tree per address family and port class, then an ordered walk of the leaf.</summary>
+    /// <summary>HiCuts-style decision trees per address family and port class, one per EffiCuts rule category, then an ordered walk of the leaves merged.</summary>
     CutTree,
 }
 
@@ -41,7 +41,10 @@ public sealed class CompiledRuleset
     /// <summary>Approximate bytes of the compiled form (rules, skip steps, trees).</summary>
     public long MemoryBytes { get; }
 
-    public CompiledRuleset(PfConfig config, ClassifierKind? kind = null)
+    public CompiledRuleset(PfConfig config, ClassifierKind? kind = null) : this(config, kind, separate: true) { }
+
+    /// <summary>With <paramref name="separate"/> false: one tree per class without EffiCuts' separation (for measuring the difference).</summary>
+    internal CompiledRuleset(PfConfig config, ClassifierKind? kind, bool separate)
     {
         var sw = Stopwatch.StartNew();
         Flat = RuleFlattener.Flatten(config.Main).ToArray();
@@ -72,13 +75,22 @@ public sealed class CompiledRuleset
         {
             for (int c = 0; c < 4; c++)
             {
-                Trees[c] = TreeBuilder.Build(Rules, c >= 2 ? Af.Inet6 : Af.Inet, (c & 1) == 0);
+                Trees[c] = Categories.Build(Rules, c >= 2 ? Af.Inet6 : Af.Inet, (c & 1) == 0, separate);
                 memory += Trees[c]!.MemoryBytes;
             }
         }
         Fallbacks = fallbacks;
         MemoryBytes = memory;
         CompileTime = sw.Elapsed;
+    }
+
+    private static readonly string[] FieldNames = ["src", "dst", "sport", "dport", "proto"];
+
+    /// <summary>A tree's rule count and the fields that are wildcards (large) for its rules, e.g. "4980 with src,sport wild".</summary>
+    private static string Shape((int Rules, int Large) s)
+    {
+        var wild = Enumerable.Range(0, CutTree.Fields).Where(d => (s.Large & (1 << d)) != 0).Select(d => FieldNames[d]);
+        return $"{s.Rules}{(s.Large == 0 ? "" : " " + string.Join(",", wild) + " wild")}";
     }
 
     /// <summary>A short description: structure, sizes, fallbacks.</summary>
@@ -93,7 +105,8 @@ public sealed class CompiledRuleset
             for (int c = 0; c < 4; c++)
             {
                 var t = Trees[c]!;
-                sb.Append($"  tree {classes[c]}: {t.NodeCount} nodes, depth {t.Depth}, largest leaf {t.MaxLeaf} rules\n");
+                if (t.TreeCount == 0) continue;
+                sb.Append($"  {classes[c]}: {t.TreeCount} trees ({string.Join(", ", t.TreeShapes.Select(Shape))}), {t.NodeCount} nodes, depth {t.Depth}, largest leaf {t.MaxLeaf} rules\n");
             }
         }
         if (Fallbacks.Count == 0) sb.Append("  no fallback: every rule is classified\n");

@@ -1,12 +1,13 @@
 namespace PfSim.Compile;
 
 /// <summary>
-/// A HiCuts-style decision tree over five fields (source, destination, source port, destination port, protocol).
+/// HiCuts-style decision trees over five fields (source, destination, source port, destination port, protocol), one per
+/// rule category (EffiCuts' separation, see <see cref="Categories"/>), sharing one node store and one leaf store.
 /// Each rule is a box (a closed interval per field); a field the tree cannot express (negation, tables, interface
-/// addresses, <c>!=</c> ports) is the whole field. A leaf lists, in evaluation order, every rule whose box meets the leaf's
-/// region: a superset of the rules a packet in that region can match, which the caller tests exactly. So the tree only
-/// ever removes rules that fail a criterion pf tests before <c>probability</c> and <c>tagged</c>, and the walk over a leaf
-/// sees the same rules, in the same order, as pf's walk would after discarding those.
+/// addresses, <c>!=</c> ports) is the whole field. A leaf lists, in evaluation order, every rule of its tree whose box
+/// meets the leaf's region: a superset of the rules a packet in that region can match, which the caller tests exactly.
+/// Every rule is in exactly one tree, so merging the leaves of all trees in index order gives the caller the rules pf's
+/// walk would test, in pf's order, less some that fail a criterion pf tests before <c>probability</c> and <c>tagged</c>.
 /// </summary>
 public sealed class CutTree
 {
@@ -14,56 +15,76 @@ public sealed class CutTree
     public static readonly int[] FieldBits = [32, 32, 16, 16, 8];
     public const int Fields = 5;
 
-    // Node i: Dim[i] < 0 for a leaf (rules LeafStart..LeafStart+LeafCount in _leafRules), else children at Child[i]..+2^Cuts.
-    private readonly sbyte[] _dim;
-    private readonly byte[] _shift;
-    private readonly int[] _mask;
-    private readonly int[] _first;
-    private readonly int[] _count;
-    private readonly int[] _children;
-    private readonly int[] _leafRules;
+    /// <summary>A node in one cache-friendly record: a leaf (Dim &lt; 0) has rules LeafRules[First..First+Count), an inner node children Children[First..First+Count] picked by (key &gt;&gt; Shift) &amp; Count.</summary>
+    private struct Node
+    {
+        public int First;
+        /// <summary>A leaf's rule count, or an inner node's cut mask (cuts - 1).</summary>
+        public int Count;
+        public sbyte Dim;
+        public byte Shift;
+    }
 
-    public int NodeCount => _dim.Length;
-    public int LeafRuleCount => _leafRules.Length;
+    private readonly Node[] _nodes;
+    private readonly int[] _children;
+    private readonly int[] _roots;
+
+    /// <summary>The leaves' rules (flat indices, ascending within a leaf); <see cref="Lookup"/> returns ranges of it.</summary>
+    internal readonly int[] LeafRules;
+    /// <summary>Rules in each tree (the category sizes), and which fields are large in each.</summary>
+    public IReadOnlyList<(int Rules, int LargeFields)> TreeShapes { get; }
+    public int TreeCount => _roots.Length;
+    public int NodeCount => _nodes.Length;
+    public int LeafRuleCount => LeafRules.Length;
     public int MaxLeaf { get; }
     public int Depth { get; }
-    public long MemoryBytes => _dim.Length * (1L + 1 + 4 + 4 + 4) + _children.Length * 4L + _leafRules.Length * 4L;
+    public long MemoryBytes => _nodes.Length * 12L + _children.Length * 4L + LeafRules.Length * 4L + _roots.Length * 4L;
 
-    /// <summary>Looks up the leaf of a key and returns its rules (ascending flat indices).</summary>
-    public ReadOnlySpan<int> Lookup(uint src, uint dst, uint sport, uint dport, uint proto)
+    /// <summary>Looks up the leaf of a key in tree <paramref name="tree"/>: its rules are LeafRules[first..first+count).</summary>
+    public int Lookup(int tree, uint src, uint dst, uint sport, uint dport, uint proto, out int first)
     {
-        int n = 0;
-        var dim = _dim;
+        var nodes = _nodes;
+        ref readonly var node = ref nodes[_roots[tree]];
         while (true)
         {
-            int d = dim[n];
-            if (d < 0) return new ReadOnlySpan<int>(_leafRules, _first[n], _count[n]);
+            int d = node.Dim;
+            if (d < 0) { first = node.First; return node.Count; }
             uint key = d switch { 0 => src, 1 => dst, 2 => sport, 3 => dport, _ => proto };
-            n = _children[_first[n] + (int)((key >> _shift[n]) & (uint)_mask[n])];
+            node = ref nodes[_children[node.First + (int)((key >> node.Shift) & (uint)node.Count)]];
         }
     }
 
-    private CutTree(Builder b)
+    private CutTree(Builder b, int[] roots, List<(int, int)> shapes)
     {
-        _dim = b.Dim.ToArray();
-        _shift = b.Shift.ToArray();
-        _mask = b.Mask.ToArray();
-        _first = b.First.ToArray();
-        _count = b.Count.ToArray();
+        _nodes = new Node[b.Dim.Count];
+        for (int i = 0; i < _nodes.Length; i++)
+            _nodes[i] = new Node { First = b.First[i], Count = b.Dim[i] < 0 ? b.Count[i] : b.Mask[i], Dim = b.Dim[i], Shift = b.Shift[i] };
         _children = b.Children.ToArray();
-        _leafRules = b.LeafRules.ToArray();
+        LeafRules = b.LeafRules.ToArray();
+        _roots = roots;
+        TreeShapes = shapes;
         MaxLeaf = b.MaxLeaf;
         Depth = b.MaxDepth;
     }
 
-    /// <summary>Builds the tree over rule boxes: <paramref name="lo"/>/<paramref name="hi"/>[rule * 5 + field]; <paramref name="ids"/> ascending.</summary>
-    public static CutTree Build(int[] ids, uint[] lo, uint[] hi, int binth = 8, double spaceFactor = 2.0)
+    /// <summary>
+    /// Builds one tree per group over rule boxes: <paramref name="lo"/>/<paramref name="hi"/>[rule * 5 + field]; each
+    /// group's ids ascending. <paramref name="largeFields"/> (per group, a bit per field) are never cut: a cut there would copy every rule.
+    /// </summary>
+    public static CutTree Build(IReadOnlyList<int[]> groups, IReadOnlyList<int> largeFields, uint[] lo, uint[] hi, int binth = 8, double spaceFactor = 2.0)
     {
         var b = new Builder(lo, hi, binth, spaceFactor);
-        var region = new uint[Fields];
-        var bits = (int[])FieldBits.Clone();
-        b.Node(ids, region, bits, 0);
-        return new CutTree(b);
+        var roots = new int[groups.Count];
+        var shapes = new List<(int, int)>();
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var bits = (int[])FieldBits.Clone();
+            for (int d = 0; d < Fields; d++) if ((largeFields[g] & (1 << d)) != 0) bits[d] = 0;
+            b.Budget = b.LeafRules.Count + 16L * groups[g].Length + 4096;
+            roots[g] = b.Node(groups[g], new uint[Fields], FieldBits, bits, 0);
+            shapes.Add((groups[g].Length, largeFields[g]));
+        }
+        return new CutTree(b, roots, shapes);
     }
 
     private sealed class Builder(uint[] lo, uint[] hi, int binth, double spaceFactor)
@@ -77,7 +98,8 @@ public sealed class CutTree
         public readonly List<int> LeafRules = [];
         public int MaxLeaf, MaxDepth;
         private const int MaxCutsLog = 8;
-        private readonly long budget = 16L * lo.Length / Fields + 4096;
+        /// <summary>Leaf copies the current tree may still make: 16 per rule plus a little (bounded memory, still exact).</summary>
+        public long Budget;
 
         private long Copies(int[] ids, int d, uint regionBase, int w, int logCuts)
         {
@@ -131,18 +153,43 @@ public sealed class CutTree
             return (l - regionBase, h - regionBase);
         }
 
-        public int Node(int[] ids, uint[] region, int[] bits, int depth)
+        /// <summary>
+        /// A node over <paramref name="ids"/> in a region: <paramref name="bits"/> its width per field, <paramref name="cuttable"/>
+        /// the bits left to cut per field (0 for a field the tree must not cut).
+        /// </summary>
+        public int Node(int[] ids, uint[] region, int[] bits, int[] cuttable, int depth)
         {
             MaxDepth = Math.Max(MaxDepth, depth);
             // Beyond the budget (copies of rules in leaves) the rest of the tree is leaves: bounded memory, still exact.
-            if (ids.Length <= binth || depth >= 24 || LeafRules.Count > budget) return Leaf(ids);
+            if (ids.Length <= binth || depth >= 24 || LeafRules.Count > Budget) return Leaf(ids);
+            // Region compaction (as HyperCuts does): shrink each field to the aligned block holding all the rules' intervals.
+            // A key outside it matches none of these rules on that field, so whichever child it lands in is still exact.
+            region = (uint[])region.Clone();
+            bits = (int[])bits.Clone();
+            for (int d = 0; d < Fields; d++)
+            {
+                if (bits[d] == 0) continue;
+                uint lmin = uint.MaxValue, hmax = 0;
+                foreach (int id in ids)
+                {
+                    var (l, h) = Clip(id, d, region[d], bits[d]);
+                    lmin = Math.Min(lmin, l);
+                    hmax = Math.Max(hmax, h);
+                }
+                int w = 32 - System.Numerics.BitOperations.LeadingZeroCount(lmin ^ hmax);
+                if (w < bits[d])
+                {
+                    region[d] += w == 32 ? 0 : lmin >> w << w;
+                    bits[d] = w;
+                }
+            }
             // For each field, as many cuts as the space measure allows (HiCuts); keep the field whose largest child is smallest.
             int best = -1, bestLog = 0, bestMax = ids.Length;
             long bestCopies = long.MaxValue;
             for (int d = 0; d < Fields; d++)
             {
                 int w = bits[d];
-                if (w == 0) continue;
+                if (w == 0 || cuttable[d] == 0) continue;
                 int logCuts = 1;
                 while (logCuts < Math.Min(MaxCutsLog, w) && Copies(ids, d, region[d], w, logCuts + 1) + (1L << (logCuts + 1)) <= spaceFactor * ids.Length)
                     logCuts++;
@@ -173,6 +220,8 @@ public sealed class CutTree
             for (int c = 0; c < cuts; c++) Children.Add(0);
             var childBits = (int[])bits.Clone();
             childBits[best] = shift;
+            var childCuttable = (int[])cuttable.Clone();
+            childCuttable[best] = shift;
             int prev = -1;
             List<int>? prevList = null;
             for (int c = 0; c < cuts; c++)
@@ -181,7 +230,7 @@ public sealed class CutTree
                 if (prevList is not null && Dim[prev] < 0 && prevList.SequenceEqual(parts[c])) { Children[firstChild + c] = prev; continue; }
                 var childRegion = (uint[])region.Clone();
                 childRegion[best] = region[best] + ((uint)c << shift);
-                prev = Node(parts[c].ToArray(), childRegion, childBits, depth + 1);
+                prev = Node(parts[c].ToArray(), childRegion, childBits, childCuttable, depth + 1);
                 prevList = parts[c];
                 Children[firstChild + c] = prev;
             }

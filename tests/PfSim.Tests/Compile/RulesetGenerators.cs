@@ -118,6 +118,29 @@ public static class RulesetGenerators
             Uid = uid, ReceivedOn = recv, ReceivedOnNot = recv is not null && recvNot, Prio = prio, Fragment = frag, Os = os, RDomain = rdomain,
         };
 
+    /// <summary>
+    /// A rule with some of its address and port criteria made wildcards (each with odds 1 in 2) and quick drawn evenly:
+    /// what puts rules of one ruleset into several EffiCuts categories, with quick and non-quick rules in each.
+    /// </summary>
+    public static Gen<Rule> WildRule =>
+        from r in PlainRule
+        from wild in Gen.Choose(0, 15)
+        from quick in Gen.Elements(false, true)
+        select r with
+        {
+            Quick = quick,
+            From = new Endpoint((wild & 1) != 0 ? AddressMatch.AnyAddress : r.From.Address, (wild & 4) != 0 ? PortMatch.Any : r.From.Port),
+            To = new Endpoint((wild & 2) != 0 ? AddressMatch.AnyAddress : r.To.Address, (wild & 8) != 0 ? PortMatch.Any : r.To.Port),
+        };
+
+    /// <summary>A wildcard-heavy configuration of <paramref name="minRules"/> to <paramref name="maxRules"/> main rules (large enough for the trees), anchors included.</summary>
+    public static Gen<PfConfig> WildcardHeavyConfig(int minRules, int maxRules) =>
+        from seed in Gen.Choose(0, int.MaxValue)
+        from count in Gen.Choose(minRules, maxRules)
+        from anchorOdds in Gen.Choose(0, 2)
+        from pool in WildRule.ArrayOf(count * 2 + 8)
+        select Build(seed, count, anchorOdds, pool);
+
     /// <summary>A configuration: tables, up to <paramref name="maxRules"/> main rules, anchors (inline, nested, wildcard).</summary>
     public static Gen<PfConfig> Config(int maxRules) =>
         from seed in Gen.Choose(0, int.MaxValue)
