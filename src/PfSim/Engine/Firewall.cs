@@ -159,7 +159,7 @@ public sealed partial class Firewall
 
     /// <summary>A state was found but the packet is dropped: synproxy's own handshake, a source limit, or a packet that does not fit the state.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void BlockByState(StateOutcome outcome, State st, ref Verdict v)
+    private void BlockByState(StateOutcome outcome, State st, ref Verdict v)
     {
         v.Action = RuleAction.Block;
         v.StateUse = StateUse.Match;
@@ -168,6 +168,13 @@ public sealed partial class Firewall
         {
             case StateOutcome.Synproxy:
                 // pf consumed the packet to run the proxied handshake.
+                v.Rule = st.Rule;
+                v.Ruleset = st.Ruleset;
+                v.Reason = Reason.Synproxy;
+                v.Return = _proxySent;
+                break;
+            case StateOutcome.SynproxyReject:
+                // pf_synproxy: a packet that does not continue the proxied handshake is dropped (reason synproxy).
                 v.Rule = st.Rule;
                 v.Ruleset = st.Ruleset;
                 v.Reason = Reason.Synproxy;
@@ -309,4 +316,4 @@ public sealed partial class Firewall
     }
 }
 
-internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy, SrcLimit }
+internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy, SrcLimit, SynproxyReject }
