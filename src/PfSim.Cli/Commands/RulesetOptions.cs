@@ -33,7 +33,8 @@ internal sealed class RulesetOptions
     public Option<string?> Optimize { get; } = new("--optimize", "-o")
     {
         Description = "Ruleset optimization as pfctl -o: none, basic or profile; the rules pf then loads are the ones " +
-                      "simulated. Without it the file's 'set ruleset-optimization' decides, else none. basic removes " +
+                      "simulated. Without it the file's 'set ruleset-optimization' decides, else none (pfctl's own default is basic: " +
+                      "give -o basic to number rules as a real box does, e.g. to compare with its pflog). basic removes " +
                       "duplicate and covered rules, folds 6 or more rules differing in one address into a " +
                       "<__automatic_N> table and re-orders rules for skip steps (rule numbers move). profile orders " +
                       "quick rules by the counters of the ruleset running in the kernel; PfSim simulates a box with none " +
