@@ -2,8 +2,18 @@ using System.CommandLine;
 
 namespace PfSim.Cli;
 
-/// <summary>Where a command writes: stdout and stderr (captured in tests).</summary>
-public sealed record CliContext(TextWriter Out, TextWriter Err);
+/// <summary>Where a command writes: stdout and stderr (captured in tests), where it reads stdin, and what is a terminal.</summary>
+public sealed record CliContext(TextWriter Out, TextWriter Err)
+{
+    /// <summary>Opens stdin as bytes (a capture read from '-').</summary>
+    public Func<Stream> OpenStdin { get; init; } = Console.OpenStandardInput;
+    /// <summary>A person is watching stderr: progress may be drawn there.</summary>
+    public bool ErrIsTerminal { get; init; }
+    /// <summary>stdout is the same kind of screen: lines printed there would tear a progress bar on stderr.</summary>
+    public bool OutIsTerminal { get; init; }
+    /// <summary>How long a replay runs before its progress bar appears (short runs never show one).</summary>
+    public TimeSpan ProgressAfter { get; init; } = TimeSpan.FromSeconds(1);
+}
 
 /// <summary>Exit codes of the contract (docs/cli.md).</summary>
 public static class ExitCodes
@@ -36,9 +46,17 @@ public static class Cli
     }
 
     /// <summary>Runs pfsim with <paramref name="args"/>; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, new CliContext(stdout, stderr)
+        {
+            ErrIsTerminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected,
+            OutIsTerminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected,
+        });
+
+    /// <summary>Runs pfsim with <paramref name="args"/> in <paramref name="ctx"/> (tests give stdin and terminals there).</summary>
+    public static int Run(string[] args, CliContext ctx)
     {
-        var ctx = new CliContext(stdout, stderr);
+        var (stdout, stderr) = (ctx.Out, ctx.Err);
         try
         {
             var root = Build(ctx);

@@ -9,14 +9,6 @@ internal static class PrintCommand
     public static Command Create(CliContext ctx)
     {
         var file = new Argument<string>("FILE") { Description = "The pf.conf to print ('-' reads stdin)." };
-        var optimize = new Option<string?>("--optimize", "-o")
-        {
-            Description = "Ruleset optimization as pfctl -o: none, basic or profile. Without it the file's " +
-                          "'set ruleset-optimization' decides, else none. basic removes duplicate and covered rules, folds " +
-                          "6 or more rules differing in one address into a <__automatic_N> table and re-orders rules for " +
-                          "skip steps. profile orders quick rules by the counters of the ruleset running in the kernel; " +
-                          "PfSim simulates a box with none loaded, where pfctl's profile does exactly what basic does.",
-        };
         var numbers = new Option<bool>("--numbers")
         {
             Description = "Prefix every rule with its @N number, as pfctl -nvv and pflog show it.",
@@ -36,17 +28,13 @@ internal static class PrintCommand
             "Example: pfsim print --numbers captures/labs/seed/D.conf\n" +
             "Example: pfsim print --optimize basic --loaded captures/labs/seed/D.conf");
         cmd.Add(file);
-        cmd.Add(optimize);
         cmd.Add(numbers);
         cmd.Add(loaded);
         cmd.Add(compiled);
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var opt = parse.GetValue(optimize);
-            if (opt is not (null or "none" or "basic" or "profile"))
-                throw new CliExit(ExitCodes.Usage, $"pfsim: unknown optimization '{opt}' (none, basic or profile)");
-            var result = common.Load(parse, ctx, parse.GetValue(file)!, opt);
+            var result = common.Load(parse, ctx, parse.GetValue(file)!);
             foreach (var e in result.Errors) ctx.Err.WriteLine(e);
             if (result.Config is not null && result.Success)
             {

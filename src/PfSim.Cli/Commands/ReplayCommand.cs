@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using PfSim.Captures;
 using PfSim.Engine;
-using Spectre.Console;
 
 namespace PfSim.Cli;
 
@@ -16,9 +15,9 @@ internal static class ReplayCommand
     {
         var ruleset = new Option<string>("-f", "--file") { Description = "The pf.conf to replay through.", Required = true };
         var common = new RulesetOptions();
-        var json = new Option<bool>("--json") { Description = "One JSON object per packet (docs/cli.md's fields; 'logged' for pflog input)." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per packet (docs/cli.md's fields; 'logged' for pflog input); with --summary, the summary as one object." };
         var explain = new Option<bool>("--explain") { Description = "Say why, in plain words, for every packet." };
-        var summary = new Option<bool>("--summary") { Description = "Print only the summaries: per rule (like pfctl -vsr), state table, logged vs simulated." };
+        var summary = new Option<bool>("--summary") { Description = "Print only the summaries: per rule (like pfctl -vsr), state table, logged vs simulated (with --json: one object)." };
         var iface = new Option<string?>("--if") { Description = "Interface of every packet (default: pflog's or pcapng's name, else the one interface pf.conf names)." };
         var dir = new Option<string?>("--dir") { Description = "Direction of every packet: in or out (default: pflog's, else from --local, else the link layer's)." };
         var local = new Option<string[]>("--local")
@@ -39,12 +38,40 @@ internal static class ReplayCommand
         var cmd = new Command("replay",
             "Replay captures (pcap, pcapng, pflog) through a ruleset, packet by packet, with pf's state tracking.\n" +
             "Each packet is shown as tcpdump -n -e -ttt shows it, with the verdict, the deciding rule (@N and its text) and\n" +
-            "the state used; then a per-rule summary like pfctl -vsr. For pflog input, what was logged is compared with what\n" +
-            "the ruleset decides now.\n" +
+            "the state used; then a per-rule summary like pfctl -vsr and the state table. The capture's timestamps are the\n" +
+            "clock: states time out as they would have.\n" +
+            "\n" +
+            "Interface and direction: a pflog capture carries them for every packet and pcapng names its interfaces;\n" +
+            "otherwise --if names the interface, and --dir or --local decides the direction (from a --local address: out;\n" +
+            "to one: in; neither: a forwarded packet, in).\n" +
+            "\n" +
+            "pflog input: each packet's logged decision is set against what the ruleset decides now ('[as logged]' or\n" +
+            "'[logged otherwise]' on its line); the summary lists the packets now decided otherwise, grouped, those whose\n" +
+            "action changed first: 'these 312 packets would now be blocked by @14 (…); pf logged them passed by @3'.\n" +
+            "\n" +
+            "JSON: --json prints one object per packet, every line a verdict with docs/cli.md's fields ('logged': the pflog\n" +
+            "header, or null). --json --summary prints instead one object, {\"summary\": {…}}: 'rules' (pfctl -vsr's counters\n" +
+            "per rule), 'default_rule', 'packets', 'not_filtered', 'pflog_layouts', 'states', 'logged_vs_simulated' (null\n" +
+            "unless pflog input: the groups of packets now decided otherwise) and 'errors' (the damage met, as on stderr).\n" +
+            "\n" +
+            "Exit status: 0 ok; 1 a wrong ruleset or a damaged capture (FILE: packet N at byte offset B: message, after the\n" +
+            "packets before the damage); 2 a usage error or an unreadable file. A progress line is drawn on stderr for runs\n" +
+            "longer than a second, when stderr is a terminal and no packet lines scroll on the same screen.\n" +
+            "\n" +
             "Examples:\n" +
+            "  # Check a new ruleset against yesterday's pflog: which packets would it decide otherwise?\n" +
+            "  pfsim replay -f /etc/pf.conf.new --summary /var/log/pflog\n" +
+            "  # Every packet with its verdict, then the summaries\n" +
             "  pfsim replay -f /etc/pf.conf /var/log/pflog\n" +
-            "  pfsim replay -f pf.conf --if bge0 --local 192.168.50.1 --summary server.pcap\n" +
-            "  pfsim replay -f pf.conf --json --write-pflog would-log.pcap capture.pcapng");
+            "  # A tcpdump capture taken on em0 of the firewall 192.168.50.1\n" +
+            "  pfsim replay -f pf.conf --if em0 --local 192.168.50.1 server.pcap\n" +
+            "  # Straight from tcpdump, through a pipe\n" +
+            "  tcpdump -r big.pcap -w - icmp | pfsim replay -f pf.conf --if em0 --local 192.168.50.1 --summary -\n" +
+            "  # For scripts: the packets pf passed that the new ruleset blocks\n" +
+            "  pfsim replay -f pf.conf.new --json /var/log/pflog | jq -c 'select(.logged.action == \"pass\" and .action == \"block\")'\n" +
+            "  pfsim replay -f pf.conf.new --json --summary /var/log/pflog | jq '.summary.logged_vs_simulated.groups'\n" +
+            "  # What the ruleset would log, for tcpdump -e (FreeBSD's header with --pflog-layout freebsd)\n" +
+            "  pfsim replay -f pf.conf --write-pflog would-log.pcap capture.pcapng && tcpdump -n -e -r would-log.pcap");
         cmd.Add(ruleset);
         common.AddTo(cmd);
         foreach (var o in new Option[] { json, explain, summary, iface, dir, local, writePflog, layout, keepGoing, live }) cmd.Add(o);
@@ -93,13 +120,21 @@ internal static class ReplayCommand
                 KeepGoing = parse.GetValue(keepGoing), Explain = parse.GetValue(explain), PflogOut = pflogOut,
             }, onlySummary ? null : printer);
 
-            bool damaged = false;
+            var openErrors = new List<CaptureError>();
             if (liveIf is not null) RunLive(ctx, replayer, liveIf);
-            foreach (var f in files) damaged |= !RunFile(ctx, replayer, f, parse.GetValue(keepGoing));
-            foreach (var e in replayer.Errors) ctx.Err.WriteLine(e);
+            foreach (var f in files)
+                if (RunFile(ctx, replayer, f, parse.GetValue(keepGoing), ReplayProgress.Wanted(ctx, packetLinesOnStdout: !onlySummary)) is CaptureError e)
+                    openErrors.Add(e);
+            var errors = openErrors.Concat(replayer.Errors).ToList();
+            foreach (var e in errors) ctx.Err.WriteLine(e);
             pflogOut?.Flush();
 
-            if (asJson && !onlySummary) { /* JSON lines only: summaries would break a JSON-lines reader */ }
+            // --json alone keeps every line a verdict (docs/cli.md: one object a line), so scripts that read each line as
+            // one never meet another shape; --json --summary is the summary as one object.
+            if (asJson)
+            {
+                if (onlySummary) ctx.Out.WriteLine(ReplayReport.SummaryJson(fw, replayer.Stats, errors));
+            }
             else
             {
                 if (!onlySummary && replayer.Stats.Packets > 0) ctx.Out.WriteLine();
@@ -113,7 +148,7 @@ internal static class ReplayCommand
             if (pflogOut is not null && parse.GetValue(common.Verbose))
                 ctx.Err.WriteLine($"pfsim: wrote {pflogOut.PacketCount} logged packets ({pflogLayout} layout)");
             // Damage skipped under --keep-going still means the input was wrong.
-            return damaged || replayer.Errors.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+            return errors.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return cmd;
     }
@@ -129,40 +164,41 @@ internal static class ReplayCommand
         return (a.Mask(prefix), prefix);
     }
 
-    private static bool RunFile(CliContext ctx, Replayer replayer, string file, bool keepGoing)
+    /// <summary>Replays one capture; the error that stopped it at its start (not a capture at all), or null.</summary>
+    private static CaptureError? RunFile(CliContext ctx, Replayer replayer, string file, bool keepGoing, bool showProgress)
     {
         CaptureReader reader;
         try
         {
             // '-' reads a capture from stdin: tcpdump -w - … | pfsim replay -f pf.conf -
-            reader = file == "-" ? new CaptureReader(Console.OpenStandardInput(), "stdin", keepGoing) : CaptureReader.Open(file, keepGoing);
+            reader = file == "-" ? new CaptureReader(ctx.OpenStdin(), "stdin", keepGoing) : CaptureReader.Open(file, keepGoing);
         }
         catch (CaptureFormatException e)
         {
-            ctx.Err.WriteLine(e.Error);
-            return false;
+            return e.Error;
         }
         using (reader)
         {
             if (!LinkTypes.IsSupported(reader.LinkType) && reader.Format == CaptureFormat.Pcap)
                 ctx.Err.WriteLine($"pfsim: {file}: link type {reader.LinkType} is not one PfSim reads; its packets are skipped");
-            long length = reader.StreamLength;
-            // A progress bar only for a person watching: stderr is a terminal and the file is big enough to wait for.
-            if (ReferenceEquals(ctx.Err, Console.Error) && !Console.IsErrorRedirected && length > 64 << 20)
+            if (!showProgress)
             {
-                bool ok = true;
-                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-                console.Progress().AutoClear(true).Start(p =>
-                {
-                    var task = p.AddTask(Path.GetFileName(file), maxValue: length);
-                    replayer.Progress = pos => task.Value = pos;
-                    ok = replayer.Run(reader);
-                    task.Value = length;
-                });
-                replayer.Progress = null;
-                return ok;
+                replayer.Run(reader);
+                return null;
             }
-            return replayer.Run(reader);
+            var progress = new ReplayProgress(ctx.Err, file == "-" ? "stdin" : Path.GetFileName(file), reader.StreamLength, ctx.ProgressAfter);
+            replayer.Progress = pos => progress.Update(pos, replayer.Stats.Records);
+            try
+            {
+                progress.Update(0, 0);
+                replayer.Run(reader);
+            }
+            finally
+            {
+                replayer.Progress = null;
+                progress.Finish();
+            }
+            return null;
         }
     }
 

@@ -4,7 +4,7 @@ using PfSim.Syntax;
 
 namespace PfSim.Cli;
 
-/// <summary>The options every command that reads a pf.conf shares: -D, --dialect, --host, --verbose.</summary>
+/// <summary>The options every command that reads a pf.conf shares: -D, --dialect, --host, --root, --optimize, --verbose.</summary>
 internal sealed class RulesetOptions
 {
     public Option<string[]> Defines { get; } = new("-D", "--define")
@@ -30,6 +30,16 @@ internal sealed class RulesetOptions
         Description = "Read absolute paths the ruleset names (include, table files, load anchor) under this directory.",
     };
 
+    public Option<string?> Optimize { get; } = new("--optimize", "-o")
+    {
+        Description = "Ruleset optimization as pfctl -o: none, basic or profile; the rules pf then loads are the ones " +
+                      "simulated. Without it the file's 'set ruleset-optimization' decides, else none. basic removes " +
+                      "duplicate and covered rules, folds 6 or more rules differing in one address into a " +
+                      "<__automatic_N> table and re-orders rules for skip steps (rule numbers move). profile orders " +
+                      "quick rules by the counters of the ruleset running in the kernel; PfSim simulates a box with none " +
+                      "loaded, where pfctl's profile does exactly what basic does.",
+    };
+
     public Option<bool> Verbose { get; } = new("--verbose")
     {
         Description = "Say on stderr which dialect was used.",
@@ -41,6 +51,7 @@ internal sealed class RulesetOptions
         cmd.Add(Dialect);
         cmd.Add(Host);
         cmd.Add(Root);
+        cmd.Add(Optimize);
         cmd.Add(Verbose);
     }
 
@@ -54,6 +65,9 @@ internal sealed class RulesetOptions
             "auto" => PfSim.Rules.Dialect.Auto,
             var other => throw new CliExit(ExitCodes.Usage, $"pfsim: unknown dialect '{other}' (openbsd, freebsd or auto)"),
         };
+        optimization ??= parse.GetValue(Optimize);
+        if (optimization is not (null or "none" or "basic" or "profile"))
+            throw new CliExit(ExitCodes.Usage, $"pfsim: unknown optimization '{optimization}' (none, basic or profile)");
         var defines = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var d in parse.GetValue(Defines) ?? [])
         {

@@ -33,9 +33,9 @@ public sealed class LiveCapture : IDisposable
         {
             device = LibPcapLiveDeviceList.Instance.FirstOrDefault(d => d.Name == ifname);
         }
-        catch (Exception e) when (IsMissingLibpcap(e))
+        catch (Exception e) when (MissingLibpcap(e) is string message)
         {
-            error = "live capture needs libpcap, which is not installed (Debian/Ubuntu: apt-get install libpcap0.8)";
+            error = message;
             return null;
         }
         if (device is null)
@@ -56,11 +56,19 @@ public sealed class LiveCapture : IDisposable
         return new LiveCapture(device, (int)device.LinkType);
     }
 
-    private static bool IsMissingLibpcap(Exception e)
+    /// <summary>
+    /// What to tell the user when <paramref name="e"/> (often a TypeInitializationException around it) says the native
+    /// capture library could not be loaded; null for any other failure.
+    /// </summary>
+    public static string? MissingLibpcap(Exception e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
-            if (x is DllNotFoundException or EntryPointNotFoundException) return true;
-        return false;
+            if (x is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+                return OperatingSystem.IsWindows()
+                    ? "live capture needs Npcap, which is not installed (https://npcap.com); reading capture files does not"
+                    : "live capture needs libpcap, which is not installed (Debian/Ubuntu: apt-get install libpcap0.8; " +
+                      "Fedora: dnf install libpcap); reading capture files does not";
+        return null;
     }
 
     /// <summary>Waits for the next packet; false when <paramref name="cancel"/> fires or the capture ends.</summary>

@@ -11,7 +11,7 @@ namespace PfSim.Captures;
 /// How <c>pfsim replay</c> shows a replay: one tcpdump-like line (or JSON object) per packet, then a per-rule summary
 /// like <c>pfctl -vsr</c>, the state table's totals, and for pflog input the packets now decided otherwise.
 /// </summary>
-public static class ReplayReport
+public static partial class ReplayReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -89,7 +89,7 @@ public static class ReplayReport
                 j.WriteString("if", h.IfNameText);
                 j.WriteString("dir", PflogNames.Dir(h.Dir));
                 j.WriteString("anchor", h.AnchorText);
-                j.WriteString("layout", h.Layout.ToString());
+                j.WriteString("layout", LayoutKey(h.Layout));
                 j.WriteEndObject();
             }
             else j.WriteNull("logged");
@@ -145,20 +145,31 @@ public static class ReplayReport
             w.WriteLine(string.Create(Inv, $"note: {s.DirectionGuessed} packets had no direction (no pflog header, --dir or --local): taken as 'in'"));
     }
 
-    /// <summary>For pflog input: how many logged decisions the ruleset repeats, and the ones it changes, grouped.</summary>
+    /// <summary>
+    /// For pflog input: how many logged decisions the ruleset repeats, then the ones it changes, grouped, those whose
+    /// action changed first: "these 312 packets would now be blocked by @14 …; pf logged them passed by @3".
+    /// </summary>
     public static void WriteDisagreements(TextWriter w, ReplayStats s)
     {
         if (s.Compared == 0) return;
-        w.WriteLine(string.Create(Inv, $"logged vs simulated: {s.Agreed} of {s.Compared} pflog packets decided as logged, {s.Compared - s.Agreed} otherwise"));
+        long otherwise = s.Compared - s.Agreed;
+        w.Write(string.Create(Inv, $"logged vs simulated: {s.Agreed} of {s.Compared} pflog packets decided as logged, {otherwise} otherwise"));
+        w.WriteLine(otherwise == 0 ? "" : string.Create(Inv, $" ({s.ActionChanged} with the other action, {otherwise - s.ActionChanged} by another rule)"));
         foreach (var d in s.Disagreements)
         {
-            string was = $"{d.LoggedAction} by {RuleName(d.LoggedRule, d.LoggedAnchor)}";
-            string now = $"{(d.NowAction == "pass" ? "passed" : "blocked")} by {RuleName(d.NowRule, d.NowAnchor)}";
-            string state = d.NowState switch { StateUse.New => " (creating state)", StateUse.Match => " (by a state)", _ => "" };
-            string which = d.Count == 1 ? "this packet (" : $"these {d.Count} packets (first: ";
-            w.WriteLine(string.Create(Inv, $"  {which}{Path.GetFileName(d.FirstFile)} packet {d.FirstPacket}), logged {was}, would now be {now}{state}"));
+            string now = $"{Participle(d.NowAction)} by {RuleName(d.NowRule, d.NowAnchor)}";
+            if (d.NowText.Length > 0) now += $" ({d.NowText})";
+            string state = d.NowState switch { StateUse.New => ", creating state", StateUse.Match => ", by its state", _ => "" };
+            string was = $"{Participle(d.LoggedAction)} by {RuleName(d.LoggedRule, d.LoggedAnchor)}";
+            string them = d.Count == 1 ? "it" : "them";
+            string which = d.Count == 1 ? "this packet" : string.Create(Inv, $"these {d.Count} packets");
+            string first = d.Count == 1 ? "" : "first: ";
+            w.WriteLine(string.Create(Inv,
+                $"  {which} would now be {now}{state}; pf logged {them} {was} ({first}{Path.GetFileName(d.FirstFile)} packet {d.FirstPacket})"));
         }
     }
+
+    private static string Participle(string action) => action == "pass" ? "passed" : "blocked";
 
     /// <summary>Which system writes a pflog header layout, and its size.</summary>
     public static string LayoutName(PflogLayout layout) => layout switch

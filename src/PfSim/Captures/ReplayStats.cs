@@ -13,6 +13,10 @@ public sealed record Disagreement(
     /// <summary>The first such packet: file and record number.</summary>
     public string FirstFile { get; internal init; } = "";
     public long FirstPacket { get; internal init; }
+    /// <summary>The rule that decides now, as pfctl prints it (empty for the default rule).</summary>
+    public string NowText { get; internal init; } = "";
+    /// <summary>Passed where pf blocked, or blocked where pf passed: what an administrator looks for first.</summary>
+    public bool ActionChanged => LoggedAction != NowAction;
 }
 
 /// <summary>Totals of a replay: packets by outcome, states, and for pflog input the disagreements with the log.</summary>
@@ -41,9 +45,12 @@ public sealed class ReplayStats
 
     private readonly Dictionary<(byte, uint, uint, string, RuleAction, int, string, StateUse), Disagreement> _disagreements = [];
 
-    /// <summary>Groups of pflog packets the ruleset now decides otherwise, largest first.</summary>
+    /// <summary>Groups of pflog packets the ruleset now decides otherwise: those whose action changed first, then largest first.</summary>
     public IReadOnlyList<Disagreement> Disagreements =>
-        [.. _disagreements.Values.OrderByDescending(d => d.Count).ThenBy(d => d.FirstPacket)];
+        [.. _disagreements.Values.OrderByDescending(d => d.ActionChanged).ThenByDescending(d => d.Count).ThenBy(d => d.FirstFile, StringComparer.Ordinal).ThenBy(d => d.FirstPacket)];
+
+    /// <summary>Compared pflog packets that the ruleset now passes where pf blocked them, or the other way round.</summary>
+    public long ActionChanged;
 
     internal void CountSkipped(FrameStatus status)
     {
@@ -100,9 +107,11 @@ public sealed class ReplayStats
         if (same) { Agreed++; return; }
         // Grouped by what was logged and what happens now; the key allocates only for the anchor's name.
         var key = (h.Action, h.RuleNumber, h.SubruleNumber, h.InAnchor ? h.AnchorText : "", v.Action, nowRule ?? -1, nowAnchor, v.StateUse);
+        bool actionChanged = (h.Action == 0) != (v.Action == RuleAction.Pass);
+        if (actionChanged) ActionChanged++;
         if (_disagreements.TryGetValue(key, out var d)) { d.Count++; return; }
         _disagreements[key] = new Disagreement(h.ActionName, h.VerdictRule, h.InAnchor ? h.AnchorText : "",
                                                v.Action == RuleAction.Pass ? "pass" : "block", nowRule, nowAnchor, v.StateUse)
-        { Count = 1, FirstFile = p.File, FirstPacket = p.Index };
+        { Count = 1, FirstFile = p.File, FirstPacket = p.Index, NowText = v.Rule?.Text ?? "" };
     }
 }

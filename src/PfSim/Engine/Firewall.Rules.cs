@@ -199,7 +199,7 @@ public sealed partial class Firewall
         if (old is not null && old.InterfaceId == s.InterfaceId && old.Proto == IpProto.Tcp
             && old.Src.State >= TcpState.FinWait2 && old.Dst.State >= TcpState.FinWait2)
             RemoveState(old);
-        if (!States.Insert(s))
+        if (!States.Insert(s, keyRolesApart: !OpenBsd))
         {
             Refuse(ref v, Reason.StateInsert);
             return;

@@ -64,8 +64,9 @@ public sealed class StateTable
 
     /// <summary>
     /// pf_find_state: the state on <paramref name="key"/> usable by a packet in <paramref name="dir"/> on <paramref name="ifId"/>:
-    /// bound to that interface or floating (if-bound states first, as pf sorts them), and with translation inbound
-    /// packets on the wire key, outbound on the stack key.
+    /// bound to that interface or floating, and with translation inbound packets on the wire key, outbound on the stack key.
+    /// When several are usable, the first in pf's per-key list: pf puts if-bound states at its head and floating ones at its
+    /// tail, so the newest state bound to the interface, else the oldest floating one.
     /// </summary>
     public State? Find(in StateKey key, Direction dir, int ifId)
     {
@@ -75,7 +76,7 @@ public sealed class StateTable
         ulong wireTag = Ones * WireTag(h);
         // Inbound packets use wire keys only; outbound ones the stack keys of translated states and the (single) key of the others.
         ulong stackTag = dir == Direction.In ? wireTag : Ones * StackTag(h);
-        State? floating = null;
+        State? bound = null, floating = null;
         while (true)
         {
             ref var bucket = ref buckets[b];
@@ -87,30 +88,35 @@ public sealed class StateTable
                 bool wire = (control >> (j * 8) & WireKind) != 0;
                 if (!(wire ? s.WireEquals(key) : s.StackEquals(key))) continue;
                 if (wire && s.IsTranslated && dir != Direction.In) continue;
-                int bound = s.InterfaceId;
-                if (bound == ifId) return s;
-                if (bound < 0) floating ??= s;
+                int on = s.InterfaceId;
+                if (on == ifId && on >= 0) { if (bound is null || Newer(s, bound)) bound = s; }
+                else if (on < 0 && (floating is null || Newer(floating, s))) floating = s;
             }
-            if (control >> OverflowShift == 0) return floating;
+            if (control >> OverflowShift == 0) return bound ?? floating;
             if (++b == buckets.Length) b = 0;
         }
     }
 
+    // Ids count up from insertion (serial arithmetic, so their wrap after 4G insertions does not reorder live states).
+    private static bool Newer(State a, State b) => (int)(a.Id - b.Id) > 0;
+
     /// <summary>
-    /// pf_state_insert: adds the state under its keys; false when a state on one of them has the same interface binding
-    /// and direction (pf_state_key_attach's collision, counted as state-insert).
+    /// pf_state_insert: adds the state under its keys; false when it collides (pf_state_key_attach, counted as state-insert):
+    /// a state on one of its keys has the same interface binding and direction. OpenBSD keeps one list of states per key;
+    /// FreeBSD (<paramref name="keyRolesApart"/>) keeps a key's states as wire and stack lists apart and checks only the list
+    /// of the role the key takes in the new state (the stack key of an untranslated state is its wire key, checked once).
     /// </summary>
-    public bool Insert(State s)
+    public bool Insert(State s, bool keyRolesApart = false)
     {
         var wire = s.Wire;
         uint hw = (uint)wire.GetHashCode(), hs = 0;
-        if (Collides(wire, hw, s)) return false;
+        if (Collides(wire, hw, s, keyRolesApart ? Role.Wire : Role.Any)) return false;
         bool translated = s.IsTranslated;
         if (translated)
         {
             var stack = s.Stack;
             hs = (uint)stack.GetHashCode();
-            if (Collides(stack, hs, s)) return false;
+            if (Collides(stack, hs, s, keyRolesApart ? Role.Stack : Role.Any)) return false;
         }
         int needed = _entries + (translated ? 2 : 1);
         if (needed > MaxEntries(_buckets.Length)) Rehash(Grown(_buckets.Length, needed));
@@ -123,12 +129,14 @@ public sealed class StateTable
         return true;
     }
 
-    /// <summary>A state already on <paramref name="key"/> (in either role) with the new state's binding and direction.</summary>
-    private bool Collides(in StateKey key, uint h, State s)
+    private enum Role : byte { Any, Wire, Stack }
+
+    /// <summary>A state on <paramref name="key"/> (in <paramref name="role"/>) with the new state's binding and direction.</summary>
+    private bool Collides(in StateKey key, uint h, State s, Role role)
     {
         var buckets = _buckets;
         uint b = Home(h, buckets.Length);
-        ulong wireTag = Ones * WireTag(h), stackTag = Ones * StackTag(h);
+        ulong wireTag = Ones * WireTag(h), stackTag = role == Role.Wire ? wireTag : Ones * StackTag(h);
         while (true)
         {
             ref var bucket = ref buckets[b];
@@ -138,6 +146,8 @@ public sealed class StateTable
                 int j = BitOperations.TrailingZeroCount(m) >> 3;
                 var o = bucket.States[j]!;
                 bool wire = (control >> (j * 8) & WireKind) != 0;
+                // A wire entry of an untranslated state stands for its stack key as well.
+                if (role == Role.Stack && wire && o.IsTranslated) continue;
                 if ((wire ? o.WireEquals(key) : o.StackEquals(key)) && o.InterfaceId == s.InterfaceId && o.Direction == s.Direction)
                     return true;
             }

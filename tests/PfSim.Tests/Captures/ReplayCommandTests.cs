@@ -98,8 +98,8 @@ public class ReplayCommandTests
         Assert.Equal(("vlan3", "pass"), (objs[1].GetProperty("if").GetString(), objs[1].GetProperty("action").GetString()));
 
         var (_, text, _) = CliRunner.Run("replay", "-f", conf, "--summary", Path.Combine(scapy, "scapy-pflog-tcp.pcap"));
-        Assert.Contains("logged vs simulated: 0 of 1 pflog packets decided as logged, 1 otherwise", text);
-        Assert.Contains("this packet (scapy-pflog-tcp.pcap packet 1), logged block by @5, would now be blocked by @0", text);
+        Assert.Contains("logged vs simulated: 0 of 1 pflog packets decided as logged, 1 otherwise (0 with the other action, 1 by another rule)", text);
+        Assert.Contains("  this packet would now be blocked by @0 (block drop in on vio0 proto tcp from any to any port = 23); pf logged it blocked by @5 (scapy-pflog-tcp.pcap packet 1)", text);
         Assert.Contains("pflog headers: 1 OpenBSD (100-byte header)", text);
     }
 
@@ -200,10 +200,14 @@ public class ReplayCommandTests
     }
 
     [Fact]
-    public void Help_HasAnExample()
+    public void Help_TeachesTheCommonJobs_WithExamples()
     {
         var (code, output, _) = CliRunner.Run("replay", "--help");
         Assert.Equal(0, code);
-        Assert.Contains("pfsim replay -f /etc/pf.conf /var/log/pflog", output);
+        Assert.Contains("pfsim replay -f /etc/pf.conf.new --summary /var/log/pflog", output);   // a new ruleset against a pflog
+        Assert.Contains("pfsim replay -f pf.conf --if em0 --local 192.168.50.1 server.pcap", output);  // a pcap with --local
+        Assert.Contains("pfsim replay -f pf.conf.new --json --summary /var/log/pflog | jq", output);  // JSON for scripts
+        Assert.Contains("| pfsim replay -f pf.conf --if em0 --local 192.168.50.1 --summary -", output);  // stdin
+        Assert.Contains("--json --summary prints instead one object, {\"summary\": {…}}", output);
     }
 }

@@ -118,4 +118,31 @@ public class RulesetOptimizerTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void EvalWithOptimizeBasic_DecidesWithTheRuleNumbersPfLoads()
+    {
+        var conf = Path.Combine(Path.GetTempPath(), $"pfsim-opt-{Guid.NewGuid():N}.conf");
+        var pkt = Path.ChangeExtension(conf, ".pkt");
+        File.WriteAllText(conf, "pass in on lo0 proto tcp to port 22\npass in on lo0 proto tcp to port 22\nblock in on lo0 proto udp\npass in on lo0 proto tcp to port 80\n");
+        File.WriteAllText(pkt, "in on lo0 proto tcp from 10.0.0.1 port 1234 to 127.0.0.1 port 80 flags S\n");
+        try
+        {
+            var (_, plain, _) = CliRunner.Run("eval", "-f", conf, pkt);
+            Assert.Contains("=> pass, state new, @3 pass in on lo0", plain);
+            var (code, optimized, err) = CliRunner.Run("eval", "-o", "basic", "-f", conf, pkt);
+            Assert.Equal(0, code);
+            Assert.Equal("", err);
+            Assert.Contains("=> pass, state new, @2 pass in on lo0", optimized);
+        }
+        finally { File.Delete(conf); File.Delete(pkt); }
+    }
+
+    [Fact]
+    public void UnknownOptimizationLevel_IsAUsageError()
+    {
+        var (code, _, err) = CliRunner.Run("print", "--optimize", "fast", "/nonexistent.conf");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown optimization 'fast'", err);
+    }
 }
