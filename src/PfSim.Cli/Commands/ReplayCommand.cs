@@ -56,7 +56,9 @@ internal static class ReplayCommand
             "\n" +
             "Exit status: 0 ok; 1 a wrong ruleset or a damaged capture (FILE: packet N at byte offset B: message, after the\n" +
             "packets before the damage); 2 a usage error or an unreadable file. A progress line is drawn on stderr for runs\n" +
-            "longer than a second, when stderr is a terminal and no packet lines scroll on the same screen.\n" +
+            "longer than a second, when stderr is a terminal and no packet lines scroll on the same screen. --verbose says on\n" +
+            "stderr what each capture is: format, link type, records, and the layout of its pflog headers (OpenBSD 100 bytes,\n" +
+            "FreeBSD 72 or 64).\n" +
             "\n" +
             "Examples:\n" +
             "  # Check a new ruleset against yesterday's pflog: which packets would it decide otherwise?\n" +
@@ -123,7 +125,8 @@ internal static class ReplayCommand
             var openErrors = new List<CaptureError>();
             if (liveIf is not null) RunLive(ctx, replayer, liveIf);
             foreach (var f in files)
-                if (RunFile(ctx, replayer, f, parse.GetValue(keepGoing), ReplayProgress.Wanted(ctx, packetLinesOnStdout: !onlySummary)) is CaptureError e)
+                if (RunFile(ctx, replayer, f, parse.GetValue(keepGoing), ReplayProgress.Wanted(ctx, packetLinesOnStdout: !onlySummary),
+                            parse.GetValue(common.Verbose)) is CaptureError e)
                     openErrors.Add(e);
             var errors = openErrors.Concat(replayer.Errors).ToList();
             foreach (var e in errors) ctx.Err.WriteLine(e);
@@ -165,7 +168,7 @@ internal static class ReplayCommand
     }
 
     /// <summary>Replays one capture; the error that stopped it at its start (not a capture at all), or null.</summary>
-    private static CaptureError? RunFile(CliContext ctx, Replayer replayer, string file, bool keepGoing, bool showProgress)
+    private static CaptureError? RunFile(CliContext ctx, Replayer replayer, string file, bool keepGoing, bool showProgress, bool verbose)
     {
         CaptureReader reader;
         try
@@ -181,24 +184,41 @@ internal static class ReplayCommand
         {
             if (!LinkTypes.IsSupported(reader.LinkType) && reader.Format == CaptureFormat.Pcap)
                 ctx.Err.WriteLine($"pfsim: {file}: link type {reader.LinkType} is not one PfSim reads; its packets are skipped");
-            if (!showProgress)
-            {
-                replayer.Run(reader);
-                return null;
-            }
-            var progress = new ReplayProgress(ctx.Err, file == "-" ? "stdin" : Path.GetFileName(file), reader.StreamLength, ctx.ProgressAfter);
-            replayer.Progress = pos => progress.Update(pos, replayer.Stats.Records);
-            try
-            {
-                progress.Update(0, 0);
-                replayer.Run(reader);
-            }
-            finally
-            {
-                replayer.Progress = null;
-                progress.Finish();
-            }
+            long records = replayer.Stats.Records;
+            long[] layouts = [.. replayer.Stats.PflogLayouts];
+            if (!showProgress) replayer.Run(reader);
+            else RunWithProgress(ctx, replayer, reader, file);
+            if (verbose) ctx.Err.WriteLine(Describe(reader, file, replayer.Stats.Records - records, replayer.Stats.PflogLayouts, layouts));
             return null;
+        }
+    }
+
+    // --verbose: what the file turned out to be, and for pflog which header layout(s) its records carry.
+    private static string Describe(CaptureReader reader, string file, long records, long[] layoutsNow, long[] layoutsBefore)
+    {
+        var pflog = new List<string>();
+        for (int i = 0; i < layoutsNow.Length; i++)
+            if (layoutsNow[i] > layoutsBefore[i])
+                pflog.Add(string.Create(CultureInfo.InvariantCulture, $"{layoutsNow[i] - layoutsBefore[i]} {ReplayReport.LayoutName((PflogLayout)i)}"));
+        string format = reader.Format == CaptureFormat.PcapNg ? "pcapng" : "pcap";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"pfsim: {(file == "-" ? "stdin" : file)}: {format}, link type {LinkTypes.Name(reader.LinkType)} ({reader.LinkType}), {records} record{(records == 1 ? "" : "s")}") +
+            (pflog.Count > 0 ? "; pflog headers: " + string.Join(", ", pflog) : "");
+    }
+
+    private static void RunWithProgress(CliContext ctx, Replayer replayer, CaptureReader reader, string file)
+    {
+        var progress = new ReplayProgress(ctx.Err, file == "-" ? "stdin" : Path.GetFileName(file), reader.StreamLength, ctx.ProgressAfter);
+        replayer.Progress = pos => progress.Update(pos, replayer.Stats.Records);
+        try
+        {
+            progress.Update(0, 0);
+            replayer.Run(reader);
+        }
+        finally
+        {
+            replayer.Progress = null;
+            progress.Finish();
         }
     }
 

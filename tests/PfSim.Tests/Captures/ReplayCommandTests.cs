@@ -173,6 +173,22 @@ public class ReplayCommandTests
     }
 
     [Fact]
+    public void Verbose_SaysWhatEachFileIs_AndWhichPflogLayoutItsHeadersHave()
+    {
+        using var conf = Conf("pass\n");
+        using var pflog = ExternalTool.Temp();
+        using (var w = PflogWriter.Create(pflog, PflogLayout.FreeBsd72))
+            w.Write(1_300_000_000_000_000_000, PflogTests.Sample(3, "em0", Direction.In, 0), PflogTests.EchoRequest);
+        using var raw = ExternalTool.Temp();
+        using (var w = PcapWriter.Create(raw, 101))
+            w.Write(1_300_000_001_000_000_000, PflogTests.EchoRequest);
+        var (code, _, err) = CliRunner.Run("replay", "-f", conf, "--verbose", "--summary", pflog, raw);
+        Assert.Equal(0, code);
+        Assert.Contains($"pfsim: {pflog.Path}: pcap, link type PFLOG (117), 1 record; pflog headers: 1 FreeBSD (72-byte header, with ridentifier)\n", err);
+        Assert.Contains($"pfsim: {raw.Path}: pcap, link type RAW (101), 1 record\n", err);
+    }
+
+    [Fact]
     public void MissingCapture_IsAUsageError_Exit2()
     {
         using var conf = Conf("pass\n");
