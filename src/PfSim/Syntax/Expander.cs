@@ -231,6 +231,8 @@ internal sealed partial class Expander(PfConfig config, LoadOptions options, Act
     {
         void Err(string m) => error(r.File, r.Line, m);
         var pool = r.BinatTo!.Hosts;
+        // parse.y checks the rule's own family against the redirect address before expanding (no "skipping" line).
+        if (r.Af != Af.Any && pool.Any(h => h.Af != Af.Any && h.Af != r.Af)) Err("af mismatch in translation spec");
         var sources = r.FromHosts.Count > 0 ? r.FromHosts : AnyHost;
         var good = new List<HostSpec>();
         foreach (var s in sources)

@@ -311,12 +311,11 @@ internal sealed partial class Parser
         return true;
     }
 
-    /// <summary>FreeBSD ALTQ statements (altq on …, queue … {…}): read past; queueing does not change pass/block.
-    /// OpenBSD queues are parsed, kept and printed.</summary>
+    /// <summary>OpenBSD queues are parsed, kept and printed; FreeBSD ALTQ (altq on …, queue … {…}) is printed (ParserAltq).</summary>
     private void QueueStatement()
     {
+        if (FreeBsd || Peek().Text == "altq") { AltqStatement(); return; }
         var first = Advance();
-        if (FreeBsd || first.Text == "altq") { SkipToEndOfStatement(); return; }
         var name = ExpectString();
         string? parent = null;
         var ifnames = new List<string>();

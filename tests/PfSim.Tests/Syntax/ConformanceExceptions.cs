@@ -9,11 +9,6 @@ public static class ConformanceExceptions
 {
     public static readonly IReadOnlyDictionary<string, string> Known = new Dictionary<string, string>
     {
-        ["pfctl-freebsd/print/pf1003"] = "ALTQ (altq on … cbq) statements are parsed but not printed: PfSim does not model queueing",
-        ["pfctl-freebsd/print/pf1004"] = "ALTQ (altq on … codel) statements are parsed but not printed: PfSim does not model queueing",
-        ["pfctl-freebsd/selfpf/pf1003"] = "ALTQ (altq on … cbq) statements are parsed but not printed: PfSim does not model queueing",
-        ["pfctl-freebsd/selfpf/pf1004"] = "ALTQ (altq on … codel) statements are parsed but not printed: PfSim does not model queueing",
-        ["pfctl-openbsd/fail/pfail30"] = "rejected on the right lines, but two binat-to af-mismatch lines (17, 18) are reported as only \"rule expands to no valid combination\"",
         ["pfctl-openbsd/optimize/pf9"] = "neither pf9.in nor pf9.ok is in the peer snapshot (SOURCES.md: the index lacks them), so there is nothing to load",
         ["pfctl-openbsd/print/pf95"] = "pf95.include is not in the peer snapshot (SOURCES.md: the index lacks it)",
     };
