@@ -22,7 +22,7 @@ internal sealed class RulesetOptions
 
     public Option<FileInfo?> Host { get; } = new("--host")
     {
-        Description = "YAML description of the machine pf runs on (interfaces, hosts, users, groups).",
+        Description = "YAML description of the machine pf runs on (interfaces, routes for no-route/urpf-failed, hosts, users, groups).",
     };
 
     public Option<DirectoryInfo?> Root { get; } = new("--root")

@@ -114,8 +114,7 @@ internal static class Categories
             hi = Key(a.RangeEnd.Hi, a.RangeEnd.Lo, af);
             return lo <= hi;
         }
-        // no-route and urpf-failed never match in the simulator.
-        if (a.Kind is AddressKind.NoRoute or AddressKind.UrpfFailed) return false;
+        // no-route, urpf-failed and the rest depend on more than the address: the whole range may match.
         return true;
     }
 

@@ -47,7 +47,7 @@ internal readonly struct CompiledAddress
 
     /// <summary>True for criteria that need nothing but the packet's address (no host model).</summary>
     public bool IsStatic => Kind is AddressKind.Any or AddressKind.Network or AddressKind.Range or AddressKind.Table
-        or AddressKind.NoRoute or AddressKind.UrpfFailed or AddressKind.RouteLabel;
+        or AddressKind.RouteLabel;
 }
 
 /// <summary>

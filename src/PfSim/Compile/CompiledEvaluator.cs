@@ -18,6 +18,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     private readonly RuleStats _stats;
     private readonly bool _openBsd;
     private readonly DynamicAddresses _dynamic;
+    private readonly RouteTable _routes;
     private readonly RuleCounters?[] _onceCounters;
     private readonly bool _hasOnce;
     private readonly int[] _openAnchors = new int[RuleFlattener.MaxAnchorDepth + 1];
@@ -50,6 +51,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         _stats = stats;
         _openBsd = openBsd;
         _dynamic = new DynamicAddresses(config.Host);
+        _routes = new RouteTable(config.Host);
         // The same draws as the reference: its seeding and its generator.
         _rng = seed == 0 ? 0x9E3779B97F4A7C15UL : seed;
         _evalDiff = new long[compiled.Rules.Length + 1];
@@ -254,7 +256,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
             {
                 matchRules.Add(r.Rule);
                 if (r.Rule.Log != LogFlags.None) m.LogMatch = true;
-                if (r.Translates && q.Translator is not null && !q.IcmpError)
+                if (r.Translates && q.Translator is not null)
                 {
                     if (!q.Translator.Translate(r.Rule, ref q)) { m.TranslationFailed = true; return i + 1; }
                     // Later rules see the new addresses: the leaf no longer applies, walk on with skip steps.
@@ -291,8 +293,8 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         if (r.RDomain >= 0 && (r.RDomain == 0) == r.RDomainNot) return Criterion.RDomain;
         if (r.Af != Af.Any && r.Af != p.Af) return Criterion.Af;
         if (r.Proto != 0 && r.Proto != p.Proto) return Criterion.Proto;
-        if (!AddressMatches(in r.Src, in q.Src)) return Criterion.Src;
-        if (!AddressMatches(in r.Dst, in q.Dst)) return Criterion.Dst;
+        if (!AddressMatches(in r.Src, in q.Src, q.Interface)) return Criterion.Src;
+        if (!AddressMatches(in r.Dst, in q.Dst, null)) return Criterion.Dst;
 
         if (q.Fragment)
         {
@@ -329,7 +331,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         return Criterion.Matched;
     }
 
-    private bool AddressMatches(in CompiledAddress m, in Address a)
+    private bool AddressMatches(in CompiledAddress m, in Address a, Interface? sourceOn)
     {
         bool hit;
         switch (m.Kind)
@@ -339,6 +341,9 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
             case AddressKind.Range: hit = a.Family == m.RangeStart.Family && a >= m.RangeStart && a <= m.RangeEnd; break;
             case AddressKind.Table: hit = m.Table is not null && m.Table.Contains(a); break;
             case AddressKind.Dynamic: hit = _dynamic.Contains(m.Source, a); break;
+            // As the reference: pf_routable on the host model's routes; urpf-failed is checked for sources only.
+            case AddressKind.NoRoute: hit = !_routes.Routable(a); break;
+            case AddressKind.UrpfFailed: hit = sourceOn is null || !_routes.ReversePathOk(a, sourceOn); break;
             default: hit = false; break;
         }
         return hit != m.Not;

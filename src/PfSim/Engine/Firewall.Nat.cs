@@ -258,11 +258,11 @@ public sealed partial class Firewall : ITranslator
                 // Inbound binat: the packet is addressed to the public side and comes from the rule's destination.
                 var pub = r.BinatTo?.Addresses.Count > 0 ? r.BinatTo.Addresses[0].Address : null;
                 if (pub is null || !pub.Address.IsValid || !q.Dst.InNetwork(pub.Address, pub.Prefix == 0 ? pub.Address.Bits : pub.Prefix)) continue;
-                if (!MatchesAddress(r.To.Address, q.Src)) continue;
+                if (!MatchesAddress(r.To.Address, q.Src, q.Interface)) continue;
             }
             else
             {
-                if (!MatchesAddress(r.From.Address, q.Src)) continue;
+                if (!MatchesAddress(r.From.Address, q.Src, q.Interface)) continue;
                 if (!MatchesAddress(r.To.Address, q.Dst)) continue;
                 bool ports = p.HasPorts && !q.Fragment;
                 if (!r.From.Port.IsAny && (!ports || !r.From.Port.Matches(q.SrcPort))) continue;
@@ -274,5 +274,5 @@ public sealed partial class Firewall : ITranslator
         return null;
     }
 
-    private bool MatchesAddress(AddressMatch m, in Address a) => _addressMatcher.AddressMatches(m, a, Config.Main);
+    private bool MatchesAddress(AddressMatch m, in Address a, Interface? sourceOn = null) => _addressMatcher.AddressMatches(m, a, Config.Main, sourceOn);
 }

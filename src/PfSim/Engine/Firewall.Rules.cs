@@ -5,6 +5,11 @@ namespace PfSim.Engine;
 
 public sealed partial class Firewall
 {
+    private RouteTable? _routes;
+
+    /// <summary>The host model's routing table (pf_routable for no-route and urpf-failed).</summary>
+    public RouteTable Routes => _routes ??= new RouteTable(Config.Host);
+
     /// <summary>pf_test_rule: evaluate the ruleset, then block (with what block return sends) or pass, creating a state when the rule keeps one.</summary>
     private void TestRule(ReadOnlySpan<byte> p, Span<byte> writable, ref PacketHeaders h, bool fragment, Interface itf, Direction dir,
         double now, in PacketContext ctx, IRuleTrace? trace, ref Verdict v)
@@ -26,7 +31,7 @@ public sealed partial class Firewall
         _matchRules.Clear();
         Rule? nr = null;
         RuleMatch m;
-        if (!OpenBsd && !q.IcmpError && (Config.Main.Nat.Count | Config.Main.Rdr.Count | Config.Main.Binat.Count) != 0)
+        if (!OpenBsd && (Config.Main.Nat.Count | Config.Main.Rdr.Count | Config.Main.Binat.Count) != 0)
         {
             // FreeBSD: the first matching binat/nat (out) or rdr/binat (in) rule translates before the filter rules see the packet.
             nr = MatchTranslation(ref q, out bool reverseBinat);
@@ -66,7 +71,7 @@ public sealed partial class Firewall
         v.Action = RuleAction.Pass;
         v.Tag = m.Tag;
         // OpenBSD: the deciding pass rule's own nat-to/rdr-to/binat-to applies after the decision.
-        if (OpenBsd && r is not null && ReferenceEvaluator.HasTranslation(r) && !q.IcmpError && !Translate(r, ref q, false))
+        if (OpenBsd && r is not null && ReferenceEvaluator.HasTranslation(r) && !Translate(r, ref q, false))
         {
             v.Action = RuleAction.Block;
             v.Reason = Reason.Translate;
@@ -77,6 +82,14 @@ public sealed partial class Firewall
         // ICMP errors never create state; neither do fragments without transport header.
         // FreeBSD also keeps state for every translated packet, even under the default rule or a no-state rule.
         bool keep = (r is not null && r.IsStateful) || (!OpenBsd && nr is not null);
+        if (q.IcmpError && q.Translated && !OpenBsd)
+        {
+            // Classic FreeBSD rewrites a translated packet in pf_test_rule whether or not a state follows: an ICMP error
+            // leaves with the new address, and the id field (nk->port[1], from pf_get_sport's 1..65535) overwritten.
+            v.Nat = new NatResult(q.Src, q.SrcPort, q.Dst, q.DstPort, h.Proto == IpProto.Icmp ? q.SrcPort : null);
+            if (writable.Length > 0) PacketRewriter.Translate(writable, h, q.Src, q.SrcPort, q.Dst, q.DstPort, icmpErrorId: h.Proto == IpProto.Icmp);
+        }
+        // OpenBSD translated only the addresses the rules saw (pd->nsaddr): the error itself leaves untranslated.
         if (!keep || fragment || q.IcmpError) return;
         if (OpenBsd && q.Translated && r is not null && !r.IsStateful) return;
         CreateState(writable, ref h, ref q, r, m, dir, now, origSport, origDport, ref v);
@@ -154,7 +167,7 @@ public sealed partial class Firewall
             case IpProto.Tcp:
                 s.Src.SeqLo = h.Seq;
                 s.Src.SeqHi = h.Seq + (uint)h.PayloadLength + 1;
-                if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State is StateMode.Modulate or StateMode.Synproxy)
+                if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State == StateMode.Modulate)
                 {
                     // modulate state: pf replaces the initiator's ISN by a random one and keeps the difference.
                     s.Src.SeqDiff = (uint)NextRandom() - s.Src.SeqLo;
@@ -210,7 +223,9 @@ public sealed partial class Firewall
         v.StateUse = StateUse.New;
         v.State = s;
 
-        if (h.Proto == IpProto.Tcp && (h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State == StateMode.Synproxy)
+        // pf_create_state: synproxy answers a bare SYN itself; OpenBSD only for inbound packets, classic FreeBSD both ways.
+        if (h.Proto == IpProto.Tcp && (h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && r?.State == StateMode.Synproxy
+            && (dir == Direction.In || !OpenBsd))
         {
             // pf answers the SYN with its own SYN|ACK and drops it (PF_SYNPROXY_DROP).
             s.Synproxy = true;

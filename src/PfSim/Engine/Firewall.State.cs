@@ -28,7 +28,7 @@ public sealed partial class Firewall
         switch (h.Proto)
         {
             case IpProto.Tcp:
-                if (st.Synproxy && st.Src.State == TcpState.ProxySrc) return SynproxyHandshake(ref h, st, forward);
+                if (st.Synproxy && st.Src.State is TcpState.ProxySrc or TcpState.ProxyDst) return Synproxy(ref h, st, dir, now);
                 if ((h.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && src.State >= TcpState.FinWait2 && dst.State >= TcpState.FinWait2)
                 {
                     // State reuse: a new SYN on a closed connection unlinks the old state; the ruleset decides the SYN.
@@ -148,29 +148,5 @@ public sealed partial class Firewall
         }
         v.Quoted = QuotedLookup.StateFound;
         return StateOutcome.Pass;
-    }
-
-    /// <summary>
-    /// synproxy (pf_synproxy, client side): pf answered the SYN itself; the client's correct ACK completes that handshake
-    /// and is consumed by pf (PF_SYNPROXY_DROP), which then opens the connection to the server. The simulator collapses the
-    /// server-side handshake: after the ACK both peers are established and later segments are tracked normally.
-    /// </summary>
-    private static StateOutcome SynproxyHandshake(ref PacketHeaders h, State st, bool forward)
-    {
-        if (!forward) return StateOutcome.Drop;
-        var f = h.TcpFlags;
-        if ((f & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn) return StateOutcome.Synproxy; // retransmitted SYN: SYN|ACK again
-        if ((f & (TcpFlags.Ack | TcpFlags.Rst | TcpFlags.Fin)) != TcpFlags.Ack || h.Ack != st.Src.SeqHi + 1 || h.Seq != st.Src.SeqLo + 1)
-            return StateOutcome.Drop;
-        st.Src.State = TcpState.Established;
-        st.Dst.State = TcpState.Established;
-        st.Src.SeqLo = h.Seq;
-        st.Src.SeqHi = h.Seq + 65535;
-        st.Dst.SeqLo = h.Ack;
-        st.Dst.SeqHi = h.Ack + Math.Max(1u, h.Win);
-        st.Dst.MaxWin = 65535;
-        st.Src.WScale = st.Dst.WScale = 0;
-        st.Timeout = PfTimeout.TcpEstablished;
-        return StateOutcome.Synproxy;
     }
 }

@@ -139,6 +139,17 @@ public sealed partial class Firewall
             v.Rule = st!.Rule;
             v.Ruleset = st.Ruleset;
             v.Reason = Reason.Synproxy;
+            v.Return = _proxySent;
+        }
+        else if (outcome == StateOutcome.SynproxyReject)
+        {
+            // pf_synproxy: a packet that does not continue the proxied handshake is dropped (reason synproxy).
+            v.Action = RuleAction.Block;
+            v.StateUse = StateUse.Match;
+            v.State = st;
+            v.Rule = st!.Rule;
+            v.Ruleset = st.Ruleset;
+            v.Reason = Reason.Synproxy;
         }
         else if (outcome == StateOutcome.SrcLimit)
         {
@@ -277,4 +288,4 @@ public sealed partial class Firewall
     }
 }
 
-internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy, SrcLimit }
+internal enum StateOutcome : byte { NoState, Pass, Drop, Synproxy, SrcLimit, SynproxyReject }

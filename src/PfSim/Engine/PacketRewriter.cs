@@ -15,7 +15,7 @@ internal static class PacketRewriter
     }
 
     /// <summary>Writes new addresses and ports (translation) and recomputes the IP and transport checksums.</summary>
-    public static void Translate(Span<byte> p, in PacketHeaders h, in Address src, ushort sport, in Address dst, ushort dport)
+    public static void Translate(Span<byte> p, in PacketHeaders h, in Address src, ushort sport, in Address dst, ushort dport, bool icmpErrorId = false)
     {
         if (h.Af == Af.Inet)
         {
@@ -37,7 +37,7 @@ internal static class PacketRewriter
             BinaryPrimitives.WriteUInt16BigEndian(t, sport);
             BinaryPrimitives.WriteUInt16BigEndian(t[2..], dport);
         }
-        else if (h.IsIcmp && !h.IsIcmpError && t.Length >= 6)
+        else if (h.IsIcmp && (!h.IsIcmpError || icmpErrorId) && t.Length >= 6)
         {
             // pf_translate rewrites the echo id from the key's port.
             BinaryPrimitives.WriteUInt16BigEndian(t[4..], sport);

@@ -14,6 +14,7 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
     private readonly RuleStats _stats;
     private readonly bool _openBsd;
     private readonly DynamicAddresses _dynamic;
+    private readonly RouteTable _routes;
     private ulong _rng;
 
     public ReferenceEvaluator(PfConfig config, RuleStats stats, bool openBsd, ulong seed)
@@ -22,6 +23,7 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
         _stats = stats;
         _openBsd = openBsd;
         _dynamic = new DynamicAddresses(config.Host);
+        _routes = new RouteTable(config.Host);
         _rng = seed == 0 ? 0x9E3779B97F4A7C15UL : seed;
     }
 
@@ -56,8 +58,9 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
                 {
                     matchRules.Add(r);
                     if (r.Log != LogFlags.None) m.LogMatch = true;
-                    // Translation on a match rule applies at once: later rules see the new addresses.
-                    if (HasTranslation(r) && q.Translator is not null && !q.IcmpError && !q.Translator.Translate(r, ref q))
+                    // Translation on a match rule applies at once: later rules see the new addresses (pf_get_transaddr
+                    // runs for ICMP errors too; only the state, which errors never get, rewrites the packet).
+                    if (HasTranslation(r) && q.Translator is not null && !q.Translator.Translate(r, ref q))
                     {
                         m.TranslationFailed = true;
                         return true;
@@ -101,7 +104,7 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
         if (r.RDomain >= 0 && (r.RDomain == 0) == r.RDomainNot) return Criterion.RDomain;
         if (r.Af != Af.Any && r.Af != p.Af) return Criterion.Af;
         if (r.Proto != 0 && r.Proto != p.Proto) return Criterion.Proto;
-        if (!AddressMatches(r.From.Address, q.Src, rs)) return Criterion.Src;
+        if (!AddressMatches(r.From.Address, q.Src, rs, q.Interface)) return Criterion.Src;
         if (!AddressMatches(r.To.Address, q.Dst, rs)) return Criterion.Dst;
 
         if (q.Fragment)
@@ -156,8 +159,12 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
         return m.Matches(uid);
     }
 
-    /// <summary>PF_MISMATCHAW negated: the address criterion (with its <c>!</c>) holds for <paramref name="a"/>.</summary>
-    internal bool AddressMatches(AddressMatch m, in Address a, Ruleset rs)
+    /// <summary>
+    /// PF_MISMATCHAW negated: the address criterion (with its <c>!</c>) holds for <paramref name="a"/>.
+    /// <paramref name="sourceOn"/> is the packet's interface when <paramref name="a"/> is its source (pf passes the kif
+    /// for the source only, so urpf-failed is checked there and matches any destination).
+    /// </summary>
+    internal bool AddressMatches(AddressMatch m, in Address a, Ruleset rs, Interface? sourceOn = null)
     {
         bool hit = m.Kind switch
         {
@@ -166,9 +173,9 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
             AddressKind.Range => a.Family == m.Address.Family && a >= m.Address && a <= m.RangeEnd,
             AddressKind.Table => (m.Table ?? (m.Name is null ? null : rs.FindTable(m.Name)))?.Contains(a) ?? false,
             AddressKind.Dynamic => _dynamic.Contains(m, a),
-            // The simulator routes every destination (a default route) and every source passes uRPF.
-            AddressKind.NoRoute => false,
-            AddressKind.UrpfFailed => false,
+            // pf_routable against the host model's routes (its interfaces' networks plus --host routes).
+            AddressKind.NoRoute => !_routes.Routable(a),
+            AddressKind.UrpfFailed => sourceOn is null || !_routes.ReversePathOk(a, sourceOn),
             _ => false,
         };
         return hit != m.Not;

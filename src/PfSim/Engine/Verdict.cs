@@ -22,6 +22,10 @@ public enum ReturnKind : byte
     Icmp6,
     /// <summary>synproxy: pf answers a SYN with its own SYN|ACK.</summary>
     SynAck,
+    /// <summary>synproxy: the client completed pf's handshake; pf opens the connection to the server with its own SYN.</summary>
+    ProxySyn,
+    /// <summary>synproxy: the server answered pf's SYN; pf acknowledges both sides and the connection is spliced.</summary>
+    ProxyAcks,
 }
 
 /// <summary>For an ICMP error: what the lookup of the packet it quotes found (pf_test_state_icmp).</summary>

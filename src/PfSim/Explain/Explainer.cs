@@ -38,8 +38,10 @@ public static class Explainer
             var created = $"created by {Describe.Rule(s.Rule, s.Ruleset)} at {s.Creation:0.###} s, {(s.Direction == Direction.In ? "in" : "out")} on {s.CreatedOn}";
             if (v.Reason == Reason.StateMismatch)
                 sb.Append($"A state exists ({Describe.State(s)}, {created}) but this packet does not fit it ({DescribeMismatch(h, v)}): pf drops it with reason state-mismatch and does not consult the ruleset.");
+            else if (v.Reason == Reason.Synproxy && v.Return == ReturnKind.None)
+                sb.Append($"The packet belongs to a synproxy state ({created}) but does not continue the handshake pf is running (wrong direction, flags, or sequence/acknowledgement numbers): pf drops it with reason synproxy.");
             else if (v.Reason == Reason.Synproxy)
-                sb.Append($"The packet belongs to a synproxy state ({created}): pf completes the handshake with the client itself and consumes this packet.");
+                sb.Append($"The packet belongs to a synproxy state ({created}): pf runs the handshakes with the client and then the server itself and consumes this packet.");
             else
                 sb.Append($"The packet matches state {Describe.State(s)} ({created}), so it {act} without the ruleset being evaluated; pf reports it under the rule that created the state.");
             AppendAfter(v, sb);
@@ -74,6 +76,8 @@ public static class Explainer
             sb.Append($"The last matching rule is {Describe.Rule(v.Rule, v.Ruleset)}{anchorNote}: the packet {act}");
             if (v.Rule.Quick) sb.Append(" (quick: evaluation stopped there)");
             sb.Append('.');
+            AppendRouteMatch(v.Rule.From.Address, "from", h.Src, itf, fw, sb);
+            AppendRouteMatch(v.Rule.To.Address, "to", h.Dst, null, fw, sb);
         }
         if (overridden.Count > 0) sb.Append(" Rules that matched earlier and were overridden (last match wins): ").Append(string.Join("; ", overridden)).Append('.');
         if (failed.Count > 0) sb.Append(" Rules that did not match: ").Append(string.Join("; ", failed)).Append('.');
@@ -113,6 +117,8 @@ public static class Explainer
         ReturnKind.Icmp => $"ICMP {IcmpNames.TypeName(v.ReturnType, false)} {IcmpNames.CodeName(v.ReturnType, v.ReturnCode, false)}",
         ReturnKind.Icmp6 => $"ICMPv6 {IcmpNames.TypeName(v.ReturnType, true)} {IcmpNames.CodeName(v.ReturnType, v.ReturnCode, true)}",
         ReturnKind.SynAck => "its own SYN|ACK (synproxy)",
+        ReturnKind.ProxySyn => "its own SYN to the server (synproxy: the client completed the handshake with pf)",
+        ReturnKind.ProxyAcks => "ACKs to both the server and the client (synproxy: the connection is now spliced)",
         _ => "nothing",
     };
 
@@ -149,6 +155,38 @@ public static class Explainer
         v.Quoted == QuotedLookup.Mismatch ? "the quoted packet does not fit the state" :
         h.IsIcmp ? "an ICMP message flowing in the wrong direction for its request/reply role" : "it does not fit";
 
+    private static void AppendRouteMatch(AddressMatch m, string side, Address a, Interface? sourceOn, Firewall fw, StringBuilder sb)
+    {
+        if (m.Kind is not (AddressKind.NoRoute or AddressKind.UrpfFailed)) return;
+        string route = RouteText(a, fw);
+        string what = (m.Not ? "! " : "") + (m.Kind == AddressKind.NoRoute ? "no-route" : "urpf-failed");
+        if (m.Kind == AddressKind.UrpfFailed && sourceOn is null) sb.Append($" Its '{side} {what}' holds: pf checks uRPF on sources only, so it matches any destination.");
+        else if (m.Kind == AddressKind.UrpfFailed) sb.Append($" Its '{side} {what}' holds: {route}{(m.Not ? "" : $", not via {sourceOn!.Name} where the packet arrived")}.");
+        else sb.Append($" Its '{side} {what}' holds: {route}.");
+    }
+
+    private static string RouteText(Address a, Firewall fw) =>
+        RouteTable.ScopeEmbedded(a) ? $"{a} has an embedded scope (link-local), which pf always counts as routable"
+        : fw.Routes.Lookup(a) is string via ? $"{a} is routed via {via}"
+        : $"{a} has no route in the host model (its interfaces' networks and the routes given with --host)";
+
+    /// <summary>Why a no-route/urpf-failed criterion failed, from the host model's routes (pf_routable); null for other kinds.</summary>
+    private static string? RouteWords(AddressMatch m, Address a, Interface? sourceOn, Firewall fw)
+    {
+        string route = RouteText(a, fw);
+        if (RouteTable.ScopeEmbedded(a) && m.Kind == AddressKind.UrpfFailed && sourceOn is not null)
+            return $"{route}, so it is not 'urpf-failed'";
+        return m.Kind switch
+        {
+            AddressKind.NoRoute => m.Not ? $"{route}, so '! no-route' does not hold" : $"{route}, so it is not 'no-route'",
+            AddressKind.UrpfFailed when sourceOn is not null => m.Not
+                ? $"{route}, not via {sourceOn.Name} where the packet arrived: it fails uRPF, so '! urpf-failed' does not hold"
+                : $"{route}, the interface the packet arrived on: it passes uRPF, so it is not 'urpf-failed'",
+            AddressKind.UrpfFailed => "is not checked by uRPF (pf checks sources only): '! urpf-failed' never holds for a destination",
+            _ => null,
+        };
+    }
+
     /// <summary>The first failing criterion in words.</summary>
     private static string Why(Rule r, Criterion c, in PacketHeaders h, Interface itf, Direction dir, Firewall fw)
     {
@@ -160,6 +198,8 @@ public static class Explainer
             Criterion.RDomain => $"the rule is for rdomain {r.RDomain}",
             Criterion.Af => $"the rule is {(r.Af == Af.Inet ? "inet" : "inet6")}, the packet is {(v6 ? "inet6" : "inet")}",
             Criterion.Proto => $"the rule is for proto {Describe.Proto(r.Proto)}, the packet is {Describe.Proto(h.Proto)}",
+            Criterion.Src when RouteWords(r.From.Address, h.Src, itf, fw) is string w => $"the source {w}",
+            Criterion.Dst when RouteWords(r.To.Address, h.Dst, null, fw) is string w => $"the destination {w}",
             Criterion.Src => $"the source {h.Src} is not in {Describe.Address(r.From.Address)}",
             Criterion.Dst => $"the destination {h.Dst} is not in {Describe.Address(r.To.Address)}",
             Criterion.FragmentPorts => "a fragment has no ports, flags or ICMP type to match",

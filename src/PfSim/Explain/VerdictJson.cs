@@ -36,6 +36,8 @@ public static class VerdictJson
     {
         ReturnKind.TcpRst => "tcp-rst",
         ReturnKind.SynAck => "syn-ack",
+        ReturnKind.ProxySyn => "syn",
+        ReturnKind.ProxyAcks => "ack",
         ReturnKind.Icmp => $"icmp {IcmpNames.TypeName(v.ReturnType, false)} {CodeWord(v.ReturnType, v.ReturnCode, false)}",
         ReturnKind.Icmp6 => $"icmp6 {IcmpNames.TypeName(v.ReturnType, true)} {CodeWord(v.ReturnType, v.ReturnCode, true)}",
         _ => null,

@@ -6,6 +6,9 @@ public sealed record InterfaceAddress(Address Address, int Prefix, Address? Peer
     public Address Network => Address.Mask(Prefix);
 }
 
+/// <summary>A route of the machine pf runs on (besides its interfaces' own networks): destination, outgoing interface, gateway.</summary>
+public sealed record HostRoute(Address Destination, int Prefix, string Interface, Address? Gateway = null);
+
 /// <summary>An interface of the machine pf runs on: addresses and interface groups.</summary>
 public sealed record HostInterface(string Name, IReadOnlyList<InterfaceAddress> Addresses, IReadOnlyList<string> Groups);
 
@@ -16,6 +19,8 @@ public sealed record HostInterface(string Name, IReadOnlyList<InterfaceAddress> 
 public sealed class HostModel
 {
     public List<HostInterface> Interfaces { get; } = [];
+    /// <summary>Routes beyond the interfaces' networks (for <c>no-route</c> and <c>urpf-failed</c>), e.g. a default route.</summary>
+    public List<HostRoute> Routes { get; } = [];
     /// <summary>Host names → addresses, as the resolver would answer at load time.</summary>
     public Dictionary<string, List<Address>> Hosts { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, uint> Users { get; } = new(StringComparer.Ordinal);

@@ -13,6 +13,10 @@ namespace PfSim.Rules;
 ///     groups: [egress]
 ///     peer: 192.0.2.254          # point-to-point interfaces
 ///     broadcast: 192.0.2.255     # optional; computed for IPv4 when absent
+/// routes:                        # for no-route and urpf-failed; the interfaces' networks are routes already
+///   - to: default                # or a network, e.g. 198.51.100.0/24
+///     interface: em0
+///     via: 192.0.2.254           # optional gateway
 /// hosts:
 ///   www.example.org: [192.0.2.80]
 /// users: { root: 0, www: 67 }
@@ -53,6 +57,10 @@ public static class HostModelLoader
                     if (value is not YamlSequenceNode seq) { Err(value, "interfaces must be a list"); break; }
                     foreach (var item in seq) Interface(item, model, Err);
                     break;
+                case "routes":
+                    if (value is not YamlSequenceNode rseq) { Err(value, "routes must be a list"); break; }
+                    foreach (var item in rseq) Route(item, model, Err);
+                    break;
                 case "hosts":
                     if (value is not YamlMappingNode hosts) { Err(value, "hosts must be a mapping of name to addresses"); break; }
                     foreach (var (hk, hv) in hosts.Children)
@@ -77,7 +85,7 @@ public static class HostModelLoader
                     }
                     break;
                 default:
-                    Err(keyNode, $"unknown key '{key}' (interfaces, hosts, users, groups)");
+                    Err(keyNode, $"unknown key '{key}' (interfaces, routes, hosts, users, groups)");
                     break;
             }
         }
@@ -90,6 +98,43 @@ public static class HostModelLoader
         YamlSequenceNode q => q.Children.OfType<YamlScalarNode>(),
         _ => [],
     };
+
+    private static void Route(YamlNode item, HostModel model, Action<YamlNode, string> err)
+    {
+        if (item is not YamlMappingNode m) { err(item, "a route is a mapping with to, interface and optional via"); return; }
+        string? to = null, itf = null;
+        Address? via = null;
+        foreach (var (k, v) in m.Children)
+        {
+            switch ((k as YamlScalarNode)?.Value)
+            {
+                case "to": to = (v as YamlScalarNode)?.Value; break;
+                case "interface": itf = (v as YamlScalarNode)?.Value; break;
+                case "via":
+                    if (v is YamlScalarNode gs && Address.TryParse(gs.Value ?? "", out var g)) via = g; else err(v, "via: not an IP address");
+                    break;
+                default: err(k, $"unknown route key '{(k as YamlScalarNode)?.Value}' (to, interface, via)"); break;
+            }
+        }
+        if (string.IsNullOrEmpty(itf)) { err(item, "a route needs an interface"); return; }
+        if (to is null) { err(item, "a route needs 'to' (a network or default)"); return; }
+        if (to is "default" or "default6")
+        {
+            // "default" is the IPv4 default route unless the gateway is IPv6; "default6" is ::/0.
+            bool v6 = to == "default6" || via is { IsV4: false };
+            model.Routes.Add(new HostRoute(Address.Parse(v6 ? "::" : "0.0.0.0"), 0, itf, via));
+            return;
+        }
+        int slash = to.IndexOf('/');
+        if (!Address.TryParse(slash < 0 ? to : to[..slash], out var a)) { err(item, $"not a network: '{to}'"); return; }
+        int prefix = a.Bits;
+        if (slash >= 0 && (!int.TryParse(to[(slash + 1)..], out prefix) || prefix < 0 || prefix > a.Bits))
+        {
+            err(item, $"bad prefix length in '{to}'");
+            return;
+        }
+        model.Routes.Add(new HostRoute(a, prefix, itf, via));
+    }
 
     private static void Interface(YamlNode item, HostModel model, Action<YamlNode, string> err)
     {

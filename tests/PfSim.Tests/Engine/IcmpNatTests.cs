@@ -142,4 +142,33 @@ public class IcmpNatTests
         Assert.Equal((RuleAction.Block, 0, StateUse.None, QuotedLookup.WrongDestination, Reason.Match),
             (bad.Action, bad.RuleNumber, bad.StateUse, bad.Quoted, bad.Reason));
     }
+
+    [Fact]
+    public void OpenBsd_IcmpErrorWithoutState_RulesSeeItsNatToSource_ButItLeavesUntranslated()
+    {
+        // pf_match_rule calls pf_get_transaddr for a match rule whatever the packet, so later rules test pd->nsaddr; only
+        // pf_create_state's pf_translate rewrites the packet, and ICMP errors never create state.
+        var fw = new Firewall(NatTests.Load("match out on em0 inet from 10.0.0.0/24 nat-to 192.0.2.1\nblock out on em0\npass out on em0 inet from 192.0.2.1 no state\n"));
+        var err = PacketBuilder.IcmpError(Inside, Remote, 3, 3, UdpSpec(Remote, 5000, Inside, 9));
+        var v = fw.TestInPlace(err, fw.InterfaceId("em0"), Direction.Out, 0);
+        Assert.Equal((RuleAction.Pass, 2, StateUse.None, (NatResult?)null), (v.Action, v.RuleNumber, v.StateUse, v.Nat));
+        PacketDecoder.Decode(err, out var h);
+        Assert.Equal(Inside, h.Src);
+    }
+
+    [Fact]
+    public void FreeBsd_IcmpErrorWithoutState_IsTranslatedByTheNatRule_WithoutAState()
+    {
+        // Classic FreeBSD pf_test_rule: pf_get_translation and the rewrite run before and apart from state creation
+        // (!state_icmp guards only pf_create_state), so the error leaves from the nat address.
+        var fw = new Firewall(NatTests.Load("nat on em0 inet from 10.0.0.0/24 to any -> 192.0.2.1\nblock out on em0 all\npass out on em0 inet from 192.0.2.1 to any keep state\n", Dialect.FreeBsd));
+        var err = PacketBuilder.IcmpError(Inside, Remote, 3, 3, UdpSpec(Remote, 5000, Inside, 9));
+        var v = fw.TestInPlace(err, fw.InterfaceId("em0"), Direction.Out, 0);
+        Assert.Equal((RuleAction.Pass, 1, StateUse.None), (v.Action, v.RuleNumber, v.StateUse));
+        Assert.Equal(Public, v.Nat!.Value.Src);
+        PacketDecoder.Decode(err, out var h);
+        Assert.Equal(Public, h.Src);
+        var ip = new PacketDotNet.IPv4Packet(new PacketDotNet.Utils.ByteArraySegment(err));
+        Assert.True(ip.ValidIPChecksum && ((PacketDotNet.IcmpV4Packet)ip.PayloadPacket).ValidIcmpChecksum);
+    }
 }
