@@ -20,7 +20,10 @@ public static class StateMemory
         long keyArray = (long)keys.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<StateKey>();
         double perState = (after - before - keyArray) / (double)n;
         Console.WriteLine($"{n} states: {perState:0.0} bytes per state (table of {table.Count}; heap growth minus the benchmark's key array)");
-        Console.WriteLine($"  state object: {ObjectSize():0} bytes; table buckets: {table.BucketBytes / (double)n:0.0} bytes per state ({table.BucketBytes / 1048576.0:0.0} MiB)");
+        var (used, capacity) = table.Entries;
+        Console.WriteLine($"  state object: {ObjectSize():0} bytes; table buckets: {table.BucketBytes / (double)n:0.0} bytes per state " +
+                          $"({table.BucketBytes / 1048576.0:0.0} MiB, {used} of {capacity} entries used, {100.0 * used / capacity:0.0}%)");
+        Console.WriteLine("  buckets are 64 bytes for 7 entries, at most 7/8 used and grown by half: 10.4 to 15.7 bytes per untranslated state at any size");
         GC.KeepAlive(table);
         GC.KeepAlive(keys);
     }

@@ -25,7 +25,7 @@ public sealed class StateTable
     private const uint WireKind = 0x80;
 
     [InlineArray(Ways)]
-    private struct Entries
+    private struct EntryRefs
     {
         private State? _first;
     }
@@ -34,7 +34,7 @@ public sealed class StateTable
     {
         /// <summary>Bytes 0–6: the tags of the entries (0 = free); byte 7: how many entries placed past this bucket hashed to it or before.</summary>
         public ulong Control;
-        public Entries States;
+        public EntryRefs States;
     }
 
     private Bucket[] _buckets = new Bucket[MinBuckets];
@@ -47,6 +47,9 @@ public sealed class StateTable
 
     /// <summary>Managed bytes the table itself holds (its buckets), for the memory report.</summary>
     public long BucketBytes => (long)_buckets.Length * Unsafe.SizeOf<Bucket>();
+
+    /// <summary>Entries in use (one per untranslated state, two per translated one) and entries the buckets hold.</summary>
+    public (int Used, int Capacity) Entries => (_entries, _buckets.Length * Ways);
 
     /// <summary>Every live state, in creation order (allocates: for printing, not for the packet path).</summary>
     public IEnumerable<State> States
