@@ -24,13 +24,17 @@ public class LiveCaptureTests
     }
 }
 
-/// <summary>Runs only as root with unshare(1): libpcap can then be hidden from one process without touching the system.</summary>
+/// <summary>Runs only where unshare(1) may make a mount namespace (root, not a locked-down container): libpcap can then be hidden from one process without touching the system.</summary>
 public sealed class HiddenLibpcapFactAttribute : FactAttribute
 {
+    private static readonly Lazy<bool> CanUnshare = new(() =>
+        OperatingSystem.IsLinux() && Environment.UserName == "root" && Peer.HasTool("unshare")
+        && ExternalTool.Run("unshare", "-m", "true").Code == 0);
+
     public HiddenLibpcapFactAttribute()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !Peer.HasTool("unshare"))
-            Skip = "needs Linux, root and unshare(1) to hide libpcap from one process";
+        if (!CanUnshare.Value)
+            Skip = "needs Linux, root and a working 'unshare -m' to hide libpcap from one process";
         else if (LiveCaptureProcessTests.Libpcaps().Count == 0)
             Skip = "libpcap is not installed here: nothing to hide";
     }
