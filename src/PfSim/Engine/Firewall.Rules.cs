@@ -219,6 +219,9 @@ public sealed partial class Firewall
         }
         rc.StatesCurrent++;
         rc.StatesTotal++;
+        // STATE_INC_COUNTERS: the anchor rule counts the state too; the match rules it remembers count it as current.
+        if (m.AnchorRule is not null) { var ac = Counters[m.AnchorRule]; ac.StatesCurrent++; ac.StatesTotal++; }
+        if (s.MatchRules is { } mrs) foreach (var mr in mrs) Counters[mr].StatesCurrent++;
         if (srcNode is not null) { srcNode.States++; s.SrcNode = srcNode; }
         v.StateUse = StateUse.New;
         v.State = s;

@@ -276,6 +276,10 @@ public sealed partial class Firewall
         ReleaseSrcNode(s);
         var c = s.Rule is null ? DefaultRuleCounters : Counters[s.Rule];
         if (c.StatesCurrent > 0) c.StatesCurrent--;
+        // STATE_DEC_COUNTERS: the anchor rule and the remembered match rules.
+        if (s.AnchorRule is not null && Counters[s.AnchorRule] is { StatesCurrent: > 0 } ac) ac.StatesCurrent--;
+        if (s.MatchRules is { } mrs)
+            foreach (var mr in mrs) { var mc = Counters[mr]; if (mc.StatesCurrent > 0) mc.StatesCurrent--; }
     }
 
     private static NatResult TranslatedView(State st, Direction dir, in PacketHeaders h)

@@ -117,4 +117,20 @@ public class MatchRuleTests
         Assert.Equal((RuleAction.Block, 1), (b.Action, b.RuleNumber));
         Assert.Equal(2ul, fw.Counters[cfg.Main.Filter[0]].Packets);
     }
+
+    [Fact]
+    public void MatchRulesAndAnchorRules_CountTheStatesTheyApplyTo()
+    {
+        // pf.c STATE_INC_COUNTERS / STATE_DEC_COUNTERS: states_cur of the rule, its anchor rule and every match rule the
+        // state remembers (pfctl -vsr "States:"); the anchor rule's states_tot too.
+        var cfg = NatTests.Load("match in proto udp\nanchor \"a\" {\n pass in proto udp to port 53\n}\n");
+        var fw = new Firewall(cfg);
+        var v = fw.Test(Pkt.Udp(Address.Parse("10.0.0.1"), 1, Address.Parse("10.0.0.2"), 53), "em0", Direction.In, 0);
+        Assert.Equal(StateUse.New, v.StateUse);
+        var matchRule = cfg.Main.Filter[0];
+        var anchorRule = cfg.Main.Filter[1];
+        Assert.Equal((1u, 1u), (fw.Counters[matchRule].StatesCurrent, fw.Counters[anchorRule].StatesCurrent));
+        fw.Purge(1000);
+        Assert.Equal((0u, 0u, 1ul), (fw.Counters[matchRule].StatesCurrent, fw.Counters[anchorRule].StatesCurrent, fw.Counters[anchorRule].StatesTotal));
+    }
 }
