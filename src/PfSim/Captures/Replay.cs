@@ -132,6 +132,9 @@ public sealed partial class Replayer
         while (live.TryRead(out var p, cancel)) Process(p, live.Name, null);
     }
 
+    // Compiled on its own rather than inside Run's loop (which the JIT compiles on-stack-replaced, with the whole
+    // packet path inlined and spilled).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void Process(in CapturedPacket p, string file, CaptureReader? reader)
     {
         Stats.Records++;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PfSim.Packets;
 using PfSim.Rules;
 
@@ -81,6 +82,9 @@ public sealed partial class Firewall
     public Verdict TestInPlace(Span<byte> ipPacket, int ifId, Direction dir, double time, in PacketContext context = default, IRuleTrace? trace = null) =>
         Run(ipPacket, ipPacket, ifId, dir, time, context, trace);
 
+    // Not inlined into callers: it is large, and inlined into a caller's loop it used up that caller's inlining budget,
+    // leaving the state's small getters as calls (perf, EngineVerdictBench.StateHits).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private Verdict Run(ReadOnlySpan<byte> p, Span<byte> writable, int ifId, Direction dir, double time, in PacketContext ctx, IRuleTrace? trace)
     {
         var v = new Verdict { Action = RuleAction.Pass, Tag = ctx.Tag };
@@ -92,11 +96,7 @@ public sealed partial class Firewall
         var status = PacketDecoder.Decode(p, out var h);
         if (status != DecodeStatus.Ok)
         {
-            // Malformed packets are dropped and force-logged against the default rule.
-            v.Action = RuleAction.Block;
-            v.Reason = status switch { DecodeStatus.BadOffset => Reason.BadOffset, DecodeStatus.Fragment => Reason.Fragment, _ => Reason.Short };
-            v.Log = true;
-            Count(ref v, dir, p.Length);
+            Malformed(ref v, status, dir, p.Length);
             return v;
         }
 
@@ -111,66 +111,9 @@ public sealed partial class Firewall
                 : TestState(ref h, writable, itf, dir, time, out st);
         }
 
-        if (outcome == StateOutcome.Pass)
-        {
-            v.Action = RuleAction.Pass;
-            v.StateUse = StateUse.Match;
-            v.State = st;
-            v.Rule = st!.Rule;
-            v.Ruleset = st.Ruleset;
-            v.AnchorRule = st.AnchorRule;
-            v.Log = st.LogAll;
-            v.Tag = st.Tag ?? v.Tag;
-            if (st.IsTranslated && !h.IsIcmpError)
-            {
-                var nat = TranslatedView(st, dir, h);
-                if (h.IsIcmp) nat = nat with { IcmpId = IcmpIdAfter(h, nat.SrcPort, nat.DstPort, onState: true) };
-                v.Nat = nat;
-                if (writable.Length > 0) PacketRewriter.Translate(writable, h, nat.Src, nat.IcmpId ?? nat.SrcPort, nat.Dst, nat.DstPort);
-            }
-            else if (st.IsTranslated) TranslateIcmpError(p, writable, h, st, dir, ref v);
-        }
-        else if (outcome == StateOutcome.Synproxy)
-        {
-            // pf consumed the packet to run the proxied handshake.
-            v.Action = RuleAction.Block;
-            v.StateUse = StateUse.Match;
-            v.State = st;
-            v.Rule = st!.Rule;
-            v.Ruleset = st.Ruleset;
-            v.Reason = Reason.Synproxy;
-            v.Return = _proxySent;
-        }
-        else if (outcome == StateOutcome.SynproxyReject)
-        {
-            // pf_synproxy: a packet that does not continue the proxied handshake is dropped (reason synproxy).
-            v.Action = RuleAction.Block;
-            v.StateUse = StateUse.Match;
-            v.State = st;
-            v.Rule = st!.Rule;
-            v.Ruleset = st.Ruleset;
-            v.Reason = Reason.Synproxy;
-        }
-        else if (outcome == StateOutcome.SrcLimit)
-        {
-            // max-src-conn / max-src-conn-rate exceeded when the handshake completed: pf kills the state and drops.
-            v.Action = RuleAction.Block;
-            v.StateUse = StateUse.Match;
-            v.State = st;
-            v.Reason = Reason.SrcLimit;
-        }
-        else if (outcome == StateOutcome.Drop)
-        {
-            // A state was found but the packet does not fit it: dropped, and the ruleset is not consulted.
-            v.Action = RuleAction.Block;
-            v.StateUse = StateUse.Match;
-            v.State = st;
-            v.Reason = Reason.StateMismatch;
-        }
-        else
-        {
-            TestRule(p, writable, ref h, fragment, itf, dir, time, ctx, trace, ref v);
-        }
+        if (outcome == StateOutcome.Pass) PassByState(p, writable, h, st!, dir, ref v);
+        else if (outcome != StateOutcome.NoState) BlockByState(outcome, st!, ref v);
+        else TestRule(p, writable, ref h, fragment, itf, dir, time, ctx, trace, ref v);
 
         // IP options (IPv4 options, IPv6 hop-by-hop/routing) pass only with allow-opts on the deciding rule or state.
         if (v.Action == RuleAction.Pass && h.HasIpOptions && !(st is not null && v.StateUse == StateUse.Match ? st.AllowOpts : v.Rule?.AllowOpts ?? false))
@@ -183,16 +126,101 @@ public sealed partial class Firewall
         return v;
     }
 
+    /// <summary>A packet that passes on a state: the state's rule, anchor, log and tag decide; a translated state rewrites it.</summary>
+    private void PassByState(ReadOnlySpan<byte> p, Span<byte> writable, in PacketHeaders h, State st, Direction dir, ref Verdict v)
+    {
+        v.Action = RuleAction.Pass;
+        v.StateUse = StateUse.Match;
+        v.State = st;
+        if (st.Origin is { } o)
+        {
+            v.Rule = o.Rule;
+            v.Ruleset = o.Ruleset;
+            v.AnchorRule = o.AnchorRule;
+        }
+        v.Log = st.LogAll;
+        v.Tag = st.Tag ?? v.Tag;
+        if (st.IsTranslated) TranslateByState(p, writable, h, st, dir, ref v);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // rare: keeps the state-hit path small
+    private void TranslateByState(ReadOnlySpan<byte> p, Span<byte> writable, in PacketHeaders h, State st, Direction dir, ref Verdict v)
+    {
+        if (h.IsIcmpError)
+        {
+            TranslateIcmpError(p, writable, h, st, dir, ref v);
+            return;
+        }
+        var nat = TranslatedView(st, dir, h);
+        if (h.IsIcmp) nat = nat with { IcmpId = IcmpIdAfter(h, nat.SrcPort, nat.DstPort, onState: true) };
+        v.Nat = nat;
+        if (writable.Length > 0) PacketRewriter.Translate(writable, h, nat.Src, nat.IcmpId ?? nat.SrcPort, nat.Dst, nat.DstPort);
+    }
+
+    /// <summary>A state was found but the packet is dropped: synproxy's own handshake, a source limit, or a packet that does not fit the state.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void BlockByState(StateOutcome outcome, State st, ref Verdict v)
+    {
+        v.Action = RuleAction.Block;
+        v.StateUse = StateUse.Match;
+        v.State = st;
+        switch (outcome)
+        {
+            case StateOutcome.Synproxy:
+                // pf consumed the packet to run the proxied handshake.
+                v.Rule = st.Rule;
+                v.Ruleset = st.Ruleset;
+                v.Reason = Reason.Synproxy;
+                v.Return = _proxySent;
+                break;
+            case StateOutcome.SynproxyReject:
+                // pf_synproxy: a packet that does not continue the proxied handshake is dropped (reason synproxy).
+                v.Rule = st.Rule;
+                v.Ruleset = st.Ruleset;
+                v.Reason = Reason.Synproxy;
+                break;
+            case StateOutcome.SrcLimit:
+                // max-src-conn / max-src-conn-rate exceeded when the handshake completed: pf kills the state and drops.
+                v.Reason = Reason.SrcLimit;
+                break;
+            default:
+                // The ruleset is not consulted.
+                v.Reason = Reason.StateMismatch;
+                break;
+        }
+    }
+
+    /// <summary>Malformed packets are dropped and force-logged against the default rule.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Malformed(ref Verdict v, DecodeStatus status, Direction dir, int bytes)
+    {
+        v.Action = RuleAction.Block;
+        v.Reason = status switch { DecodeStatus.BadOffset => Reason.BadOffset, DecodeStatus.Fragment => Reason.Fragment, _ => Reason.Short };
+        v.Log = true;
+        Count(ref v, dir, bytes);
+    }
+
     private void Count(ref Verdict v, Direction dir, int bytes)
     {
         var s = v.State;
-        bool stateMatch = v.StateUse == StateUse.Match;
-        var c = v.Rule is null ? DefaultRuleCounters
-            : stateMatch && s?.Origin?.Counters is { } sc ? sc : CountersOf(v.Rule);
-        AddPacket(c, dir, bytes);
+        if (v.StateUse == StateUse.Match && s is not null)
+        {
+            CountOnState(ref v, s, dir, bytes);
+            return;
+        }
+        AddPacket(v.Rule is null ? DefaultRuleCounters : CountersOf(v.Rule), dir, bytes);
         if (v.AnchorRule is not null) AddPacket(CountersOf(v.AnchorRule), dir, bytes);
-        // Match rules that applied count the packet too: from this evaluation, or remembered by the state.
-        if (stateMatch && s?.MatchRules is { } remembered)
+        // Match rules that applied count the packet too.
+        for (int i = 0; i < _matchRules.Count; i++) AddPacket(CountersOf(_matchRules[i]), dir, bytes);
+        if (s is not null && v.Action == RuleAction.Pass) s.CountPacket(dir == s.Direction, bytes);
+    }
+
+    /// <summary>A packet that used a state counts against the state's rule (its origin holds the counters), and the match rules the state remembers.</summary>
+    private void CountOnState(ref Verdict v, State s, Direction dir, int bytes)
+    {
+        AddPacket(v.Rule is null ? DefaultRuleCounters : s.Origin?.Counters ?? CountersOf(v.Rule), dir, bytes);
+        if (v.AnchorRule is not null) AddPacket(CountersOf(v.AnchorRule), dir, bytes);
+        if (s.MatchRules is { } remembered)
         {
             foreach (var mr in remembered) AddPacket(CountersOf(mr), dir, bytes);
         }
@@ -200,7 +228,7 @@ public sealed partial class Firewall
         {
             for (int i = 0; i < _matchRules.Count; i++) AddPacket(CountersOf(_matchRules[i]), dir, bytes);
         }
-        if (s is not null && v.Action == RuleAction.Pass) s.CountPacket(dir == s.Direction, bytes);
+        if (v.Action == RuleAction.Pass) s.CountPacket(dir == s.Direction, bytes);
     }
 
     /// <summary>
