@@ -128,10 +128,10 @@ public static class RulesetOptimizer
         {
             for (int j = i + 1; j < rules.Count;)
             {
-                var a = rules[i].Key;
-                var b = rules[j].Key;
-                if (a == OptKey.ExcludeSupersets(a, b)) { rules.RemoveAt(j); continue; }
-                if (b == OptKey.ExcludeSupersets(b, a)) { rules.RemoveAt(i); i--; break; }
+                ref readonly var a = ref rules[i].KeyRef;
+                ref readonly var b = ref rules[j].KeyRef;
+                if (OptKey.Covered(a, b)) { rules.RemoveAt(j); continue; }
+                if (OptKey.Covered(b, a)) { rules.RemoveAt(i); i--; break; }
                 j++;
             }
         }
@@ -148,11 +148,13 @@ public static class RulesetOptimizer
             for (int j = i + 1; j < rules.Count;)
             {
                 var p2 = rules[j];
+                // Cheap tests first: most pairs of a large superblock differ in more than one address.
+                if (!p1.KeyRef.Combinable(p2.KeyRef)) { j++; continue; }
                 bool srcEq = p1.Key.SrcAddr == p2.Key.SrcAddr && p1.Key.SrcNeg == p2.Key.SrcNeg;
                 bool dstEq = p1.Key.DstAddr == p2.Key.DstAddr && p1.Key.DstNeg == p2.Key.DstNeg;
                 bool removed = false;
                 if (srcEq && !dstEq && p1.SrcTable is null && p2.DstTable is null && p2.SrcTable is null &&
-                    p1.Key.Combinable(p2.Key) && OptKey.AddressesCombinable(p1.Key, p2.Key, source: false))
+                    OptKey.AddressesCombinable(p1.Key, p2.Key, source: false))
                 {
                     p1.DstTable ??= NewTable(run, p1.Rule.To.Address, p1.Rule.Af);
                     p1.DstTable.Add(p2.Rule.To.Address, p1.Rule.Af);
@@ -160,7 +162,7 @@ public static class RulesetOptimizer
                     removed = p1.DstTable.RuleCount >= TableThreshold;
                 }
                 else if (!srcEq && dstEq && p1.DstTable is null && p2.SrcTable is null && p2.DstTable is null &&
-                         p1.Key.Combinable(p2.Key) && OptKey.AddressesCombinable(p1.Key, p2.Key, source: true))
+                         OptKey.AddressesCombinable(p1.Key, p2.Key, source: true))
                 {
                     p1.SrcTable ??= NewTable(run, p1.Rule.From.Address, p1.Rule.Af);
                     p1.SrcTable.Add(p2.Rule.From.Address, p1.Rule.Af);
@@ -213,6 +215,7 @@ public static class RulesetOptimizer
     {
         public Rule Rule = rule;
         public readonly OptKey Key = OptKey.Of(rule, dialect);
+        public ref readonly OptKey KeyRef => ref Key;
         public OptTable? SrcTable;
         public OptTable? DstTable;
         public bool Barrier => Key.Barrier;

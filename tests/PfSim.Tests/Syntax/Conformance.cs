@@ -34,9 +34,10 @@ public static class Conformance
     private static string Dir(string suite) => Peer.Path_(suite);
 
     /// <summary>Output of "pfctl -o none -nv -f -" for this text: what it printed on stderr then stdout.</summary>
-    public static (string Out, string Err, bool Ok) Run(string text, string includeDir, Dialect dialect)
+    public static (string Out, string Err, bool Ok) Run(string text, string includeDir, Dialect dialect,
+        IReadOnlyDictionary<string, string>? defines = null)
     {
-        var options = new LoadOptions { Dialect = dialect, Host = RegressHost(dialect), Optimization = "none" };
+        var options = new LoadOptions { Dialect = dialect, Host = RegressHost(dialect), Optimization = "none", Defines = defines ?? new Dictionary<string, string>() };
         // Read as stdin ("stdin" in messages), with includes resolved from the suite's folder like the Makefiles' cwd.
         var cwd = Environment.CurrentDirectory;
         LoadResult r;
@@ -138,6 +139,54 @@ public static class Conformance
             if (el != al) return $"line {i + 1}: expected «{el}» got «{al}»";
         }
         return "differs";
+    }
+
+    /// <summary>
+    /// The Makefile's pfoptN: `pfctl -o none -nv -f - $(cat pfoptN.opts) &lt; pfoptN.in` compared with pfoptN.ok. The options
+    /// used are -D macro=value and -a anchor (which loads the same rules under an anchor: -nv prints them alike).
+    /// </summary>
+    public static IEnumerable<CaseResult> OptionCases(string suite, Dialect dialect)
+    {
+        var dir = Dir(suite);
+        foreach (var inFile in Directory.GetFiles(dir, "pfopt*.in").Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileNameWithoutExtension(inFile);
+            var okFile = Path.ChangeExtension(inFile, ".ok");
+            if (!File.Exists(okFile)) continue;
+            var optsFile = Path.ChangeExtension(inFile, ".opts");
+            var args = File.Exists(optsFile) ? File.ReadAllText(optsFile).Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries) : [];
+            var defines = new Dictionary<string, string>(StringComparer.Ordinal);
+            string? unsupported = null;
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (args[i].StartsWith("-D") && args[i].Contains('='))
+                {
+                    var d = args[i][2..];
+                    defines[d[..d.IndexOf('=')]] = d[(d.IndexOf('=') + 1)..];
+                }
+                else if (args[i] == "-a" && i + 1 < args.Length) i++;
+                else unsupported = args[i];
+            }
+            if (unsupported is not null)
+            {
+                yield return new CaseResult(suite + "/opt", name, false, $"pfctl option {unsupported} is not simulated");
+                continue;
+            }
+            CaseResult res;
+            try
+            {
+                var (output, err, ok) = Run(File.ReadAllText(inFile), dir, dialect, defines);
+                var expected = File.ReadAllText(okFile);
+                res = !ok ? new CaseResult(suite + "/opt", name, false, "rejected: " + FirstLine(err))
+                    : output == expected ? new CaseResult(suite + "/opt", name, true, "")
+                    : new CaseResult(suite + "/opt", name, false, FirstDifference(expected, output));
+            }
+            catch (Exception e)
+            {
+                res = new CaseResult(suite + "/opt", name, false, "threw " + e.GetType().Name + ": " + e.Message);
+            }
+            yield return res;
+        }
     }
 
     /// <summary>

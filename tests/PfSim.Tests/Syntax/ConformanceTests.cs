@@ -30,6 +30,9 @@ public class ConformanceTests(ITestOutputHelper output)
     public void OpenBsd_FailCases() => Check("pfctl-openbsd fail", Conformance.FailCases("pfctl-openbsd", Dialect.OpenBsd));
 
     [PeerFact]
+    public void OpenBsd_CommandLineOptions() => Check("pfctl-openbsd opt", Conformance.OptionCases("pfctl-openbsd", Dialect.OpenBsd));
+
+    [PeerFact]
     public void OpenBsd_Optimize() => Check("pfctl-openbsd optimize", Conformance.OptimizeCases("pfctl-openbsd", Dialect.OpenBsd));
 
     [PeerFact]
