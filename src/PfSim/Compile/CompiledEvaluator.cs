@@ -36,6 +36,10 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
     // The merge of the trees' leaves: per leaf, the next position in LeafRules and its end; _active leaves left.
     private readonly int[] _cursor, _cursorEnd;
     private int _active;
+    // The packet's key for the rule boxes, during a walk of leaves.
+    private RuleBox[] _boxes = [];
+    private uint _keySrc, _keyDst, _keySport, _keyDport, _keyProto;
+    private bool _keyPorts;
 
     public CompiledEvaluator(PfConfig config, RuleStats stats, bool openBsd, ulong seed, ClassifierKind? kind = null)
         : this(new CompiledRuleset(config, kind), config, stats, openBsd, seed) { }
@@ -81,17 +85,20 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         bool ports = !q.Fragment && (proto == IpProto.Tcp || proto == IpProto.Udp);
         uint src = Categories.Key(q.Src.Hi, q.Src.Lo, p.Af), dst = Categories.Key(q.Dst.Hi, q.Dst.Lo, p.Af);
         uint sport = ports ? q.SrcPort : 0u, dport = ports ? q.DstPort : 0u;
+        Span<uint> key = [src, dst, sport, dport, proto];
         // One leaf per tree; the walk merges them in index order.
         int active = 0;
         for (int t = 0; t < trees.TreeCount; t++)
         {
-            int count = trees.Lookup(t, src, dst, sport, dport, proto, out int first);
+            int count = trees.Lookup(t, key, out int first);
             if (count == 0) continue;
             _cursor[active] = first;
             _cursorEnd[active] = first + count;
             active++;
         }
         _active = active;
+        _boxes = _rs.Boxes[p.Af == Af.Inet6 ? 1 : 0]!;
+        (_keySrc, _keyDst, _keySport, _keyDport, _keyProto, _keyPorts) = (src, dst, sport, dport, proto, ports);
         Count(Walk(ref q, ref m, matchRules, null, ifm, trees.LeafRules));
         return m;
     }
@@ -185,6 +192,9 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         var flat = _rs.Flat;
         var rules = _rs.Rules;
         var skip = _rs.Skip;
+        var parent = _rs.Parent;
+        var end = _rs.End;
+        var boxes = _boxes;
         int n = flat.Length;
         int depth = 0; // open anchors on _openAnchors[0..depth)
         bool useLeaf = leafRules is not null;
@@ -192,34 +202,39 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
         while (true)
         {
             int i;
-            if (useLeaf) { i = NextCandidate(leafRules!); if (i < 0) break; }
+            if (useLeaf)
+            {
+                i = NextCandidate(leafRules!);
+                if (i < 0) break;
+                // Outside the rule's box: pf's test would fail on an address, port or protocol; nothing else happens.
+                if (!boxes[i].Contains(_keySrc, _keyDst, _keySport, _keyDport, _keyProto, _keyPorts)) continue;
+            }
             else { if (pos >= n) break; i = pos; }
-            var fr = flat[i];
             // Close the anchors this position is past: quick on an anchor rule ends everything when a rule inside matched.
-            while (depth > 0 && flat[_openAnchors[depth - 1]].End <= i)
+            while (depth > 0 && end[_openAnchors[depth - 1]] <= i)
             {
                 depth--;
                 bool inner = _anchorInner[depth];
                 if (inner && depth > 0) _anchorInner[depth - 1] = true;
-                if (inner && rules[_openAnchors[depth]].Quick) return flat[_openAnchors[depth]].End;
+                if (inner && rules[_openAnchors[depth]].Quick) return end[_openAnchors[depth]];
             }
-            if (fr.Parent != (depth == 0 ? -1 : _openAnchors[depth - 1]))
+            if (parent[i] != (depth == 0 ? -1 : _openAnchors[depth - 1]))
             {
                 // Inside an anchor that did not match (only leaf positions get here).
-                pos = fr.End;
+                pos = end[i];
                 continue;
             }
             ref readonly var r = ref rules[i];
-            if (_hasOnce && r.Once && _onceCounters[i]!.Expired) { pos = fr.End; continue; }
+            if (_hasOnce && r.Once && _onceCounters[i]!.Expired) { pos = end[i]; continue; }
             var c = Test(in r, ref q, m.Tag, ifm);
-            trace?.Tested(r.Rule, fr.Ruleset, c);
+            trace?.Tested(r.Rule, flat[i].Ruleset, c);
             if (c != Criterion.Matched)
             {
                 if (!useLeaf)
                 {
                     // With a trace every rule is reported, as the reference does: no skipping then.
                     var field = trace is null ? CompiledRule.FieldOf(c) : SkipField.Count;
-                    pos = field == SkipField.Count ? fr.End : skip[i * F + (int)field];
+                    pos = field == SkipField.Count ? end[i] : skip[i * F + (int)field];
                 }
                 continue;
             }
@@ -227,7 +242,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
             if (r.IsAnchor)
             {
                 pos = i + 1;
-                if (fr.End > i + 1)
+                if (end[i] > i + 1)
                 {
                     _openAnchors[depth] = i;
                     _opened[i] = _stamp;
@@ -250,6 +265,7 @@ public sealed class CompiledEvaluator : IRulesetEvaluator
             }
             else
             {
+                var fr = flat[i];
                 m.Rule = r.Rule;
                 m.Ruleset = fr.Ruleset;
                 m.AnchorRule = fr.AnchorRule;

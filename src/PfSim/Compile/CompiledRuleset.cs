@@ -32,6 +32,10 @@ public sealed class CompiledRuleset
     /// <summary>Trees by class: [IPv4 with ports, IPv4 without, IPv6 with ports, IPv6 without]; null for skip steps.</summary>
     internal readonly CutTree?[] Trees = new CutTree?[4];
     internal readonly string[] InterfaceNames;
+    /// <summary>Per family (IPv4, IPv6), each rule's box for the trees' fields, tested before the rule.</summary>
+    internal readonly RuleBox[]?[] Boxes = new RuleBox[]?[2];
+    /// <summary><see cref="FlatRule.Parent"/> and <see cref="FlatRule.End"/> as dense arrays, for the walk.</summary>
+    internal readonly int[] Parent, End;
 
     public ClassifierKind Kind { get; }
     public int RuleCount => Flat.Length;
@@ -70,14 +74,22 @@ public sealed class CompiledRuleset
         foreach (var (n, i) in names) InterfaceNames[i] = n;
         Skip = SkipSteps.Compute(Flat, Rules);
         Kind = kind ?? (Flat.Length <= TreeThreshold ? ClassifierKind.SkipSteps : ClassifierKind.CutTree);
-        long memory = Flat.Length * 160L + Skip.Length * 4L;
+        // Rules: the compiled record and the flattened entry (an object of ~56 bytes with its reference).
+        long memory = Flat.Length * (System.Runtime.CompilerServices.Unsafe.SizeOf<CompiledRule>() + 56L) + Skip.Length * 4L;
+        Parent = new int[Flat.Length];
+        End = new int[Flat.Length];
+        for (int i = 0; i < Flat.Length; i++) (Parent[i], End[i]) = (Flat[i].Parent, Flat[i].End);
+        memory += Flat.Length * 8L;
         if (Kind == ClassifierKind.CutTree)
         {
-            for (int c = 0; c < 4; c++)
+            // Per family: the class without ports first, so that the class with ports leaves its port intervals in the boxes.
+            foreach (int c in new[] { 1, 0, 3, 2 })
             {
-                Trees[c] = Categories.Build(Rules, c >= 2 ? Af.Inet6 : Af.Inet, (c & 1) == 0, separate);
+                var boxes = Boxes[c >> 1] ??= new RuleBox[Flat.Length];
+                Trees[c] = Categories.Build(Rules, c >= 2 ? Af.Inet6 : Af.Inet, (c & 1) == 0, boxes, separate);
                 memory += Trees[c]!.MemoryBytes;
             }
+            memory += 2L * Flat.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<RuleBox>();
         }
         Fallbacks = fallbacks;
         MemoryBytes = memory;

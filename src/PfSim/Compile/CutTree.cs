@@ -40,18 +40,16 @@ public sealed class CutTree
     public int Depth { get; }
     public long MemoryBytes => _nodes.Length * 12L + _children.Length * 4L + LeafRules.Length * 4L + _roots.Length * 4L;
 
-    /// <summary>Looks up the leaf of a key in tree <paramref name="tree"/>: its rules are LeafRules[first..first+count).</summary>
-    public int Lookup(int tree, uint src, uint dst, uint sport, uint dport, uint proto, out int first)
+    /// <summary>Looks up the leaf of a key (src, dst, sport, dport, proto) in tree <paramref name="tree"/>: its rules are LeafRules[first..first+count).</summary>
+    public int Lookup(int tree, ReadOnlySpan<uint> key, out int first)
     {
         var nodes = _nodes;
+        var children = _children;
         ref readonly var node = ref nodes[_roots[tree]];
-        while (true)
-        {
-            int d = node.Dim;
-            if (d < 0) { first = node.First; return node.Count; }
-            uint key = d switch { 0 => src, 1 => dst, 2 => sport, 3 => dport, _ => proto };
-            node = ref nodes[_children[node.First + (int)((key >> node.Shift) & (uint)node.Count)]];
-        }
+        while (node.Dim >= 0)
+            node = ref nodes[children[node.First + (int)((key[node.Dim] >> node.Shift) & (uint)node.Count)]];
+        first = node.First;
+        return node.Count;
     }
 
     private CutTree(Builder b, int[] roots, List<(int, int)> shapes)

@@ -26,7 +26,13 @@ public sealed class HostModel
     public Dictionary<string, uint> Users { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, uint> Groups { get; } = new(StringComparer.Ordinal);
 
-    public HostInterface? FindInterface(string name) => Interfaces.FirstOrDefault(i => i.Name == name);
+    public HostInterface? FindInterface(string name)
+    {
+        // A loop, not LINQ: NAT pools look interfaces up per packet, and a lambda capturing the name allocates each time.
+        foreach (var i in Interfaces)
+            if (i.Name == name) return i;
+        return null;
+    }
 
     /// <summary>Interfaces whose name or one of whose groups is <paramref name="nameOrGroup"/>.</summary>
     public IEnumerable<HostInterface> InterfacesIn(string nameOrGroup) =>
