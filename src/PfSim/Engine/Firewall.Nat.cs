@@ -248,7 +248,7 @@ public sealed partial class Firewall : ITranslator
         for (int i = 0; i < rules.Count; i++)
         {
             var r = rules[i];
-            Counters[r].Evaluations++;
+            Counters[r].AddEvaluations(1); // not Evaluations++: its getter flushes the compiled evaluator's pending counts
             if (r.Interface is not null && q.Interface.Matches(r.Interface) == r.InterfaceNot) continue;
             if (r.Direction != Direction.InOut && r.Direction != q.Direction) continue;
             if (r.Af != Af.Any && r.Af != p.Af) continue;

@@ -46,7 +46,7 @@ public sealed class ReferenceEvaluator : IRulesetEvaluator
             var r = rules[i];
             var counters = counterArray[i];
             if (counters.Expired) continue;
-            counters.Evaluations++;
+            counters.AddEvaluations(1); // no flush of the compiled evaluator's pending counts per rule
             var c = Test(r, rs, ref q, m.Tag);
             trace?.Tested(r, rs, c);
             if (c != Criterion.Matched) continue;
