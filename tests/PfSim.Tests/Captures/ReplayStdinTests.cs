@@ -57,7 +57,7 @@ public class ReplayStdinTests
 
     /// <summary>The real program, its stdin a pipe and its stderr redirected: the verdicts come, no progress is drawn.</summary>
     [Fact]
-    public void RealProcess_WithAPipeOnStdin_AndStderrRedirected_ReplaysWithoutProgress()
+    public async Task RealProcess_WithAPipeOnStdin_AndStderrRedirected_ReplaysWithoutProgress()
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "PfSim.Cli.dll");
         using var conf = Conf("block in proto icmp\n");
@@ -72,8 +72,8 @@ public class ReplayStdinTests
         p.StandardInput.BaseStream.Write(ReplayProgressTests.ThreeEchoRequests());
         p.StandardInput.Close();
         Assert.True(p.WaitForExit(60_000));
-        Assert.Equal("", stderr.Result);
+        Assert.Equal("", await stderr);
         Assert.Equal(0, p.ExitCode);
-        Assert.Contains("packets: 3 replayed (0 passed, 3 blocked, 0 logged) of 3 records", stdout.Result);
+        Assert.Contains("packets: 3 replayed (0 passed, 3 blocked, 0 logged) of 3 records", await stdout);
     }
 }
