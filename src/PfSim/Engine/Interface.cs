@@ -10,6 +10,7 @@ public sealed class Interface
         Id = id;
         Name = name;
         Names.Add(name);
+        IsEnc = HostModel.DriverGroup(name) == "enc";
         var known = host.FindInterface(name);
         if (known is not null) foreach (var g in known.Groups) Names.Add(g);
         else Names.Add(HostModel.DriverGroup(name));
@@ -23,6 +24,8 @@ public sealed class Interface
     public string Name { get; }
     /// <summary>The name and every group the interface is a member of.</summary>
     public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+    /// <summary>An enc(4) interface (the kernel's IFT_ENC type, told by the driver name): uRPF checks pass on it.</summary>
+    public bool IsEnc { get; }
     /// <summary><c>set skip on</c> names this interface or one of its groups.</summary>
     public bool Skip { get; }
 

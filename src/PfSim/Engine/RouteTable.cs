@@ -47,7 +47,7 @@ public sealed class RouteTable
     /// </summary>
     public bool ReversePathOk(in Address src, Interface itf)
     {
-        if (ScopeEmbedded(src) || HostModel.DriverGroup(itf.Name) == "enc") return true;
+        if (ScopeEmbedded(src) || itf.IsEnc) return true; // the interface type is resolved once, not per packet
         return Lookup(src) == itf.Name;
     }
 
