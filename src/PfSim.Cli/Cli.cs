@@ -26,7 +26,7 @@ public static class ExitCodes
 }
 
 /// <summary>Thrown by a command to stop with a message and an exit code (never shown as a stack trace).</summary>
-public sealed class CliExit(int code, string? message = null) : Exception(message)
+public sealed class CliExit(int code, string? message = null) : Exception(message ?? "")
 {
     public int Code { get; } = code;
 }

@@ -73,46 +73,48 @@ internal static class DiffCommand
     internal static string RuleLine(Decider d) =>
         d.Site is null ? $"{d.Name} {d.Text}" : $"{d.Name} {d.Text}{(d.Site.Where.Length > 0 ? $"   ({d.Site.Where})" : "")}";
 
-    internal static Dictionary<string, object?> RuleJson(Decider d) => new()
+    /// <summary>The deciding rule's members: action, rule, anchor, decided_by, file, line, text.</summary>
+    internal static void WriteRule(Utf8JsonWriter j, Decider d)
     {
-        ["action"] = Action(d),
-        ["rule"] = d.Site?.Rule.Number,
-        ["anchor"] = d.Site?.Ruleset.Path ?? "",
-        ["decided_by"] = d.Kind.ToString().ToLowerInvariant(),
-        ["file"] = d.Site?.Rule.File,
-        ["line"] = d.Site?.Rule.Line,
-        ["text"] = d.Site?.Rule.Text,
-    };
+        j.WriteString("action", Action(d));
+        JsonLine.Number(j, "rule", d.Site?.Rule.Number);
+        j.WriteString("anchor", d.Site?.Ruleset.Path ?? "");
+        j.WriteString("decided_by", d.Kind.ToString().ToLowerInvariant());
+        j.WriteString("file", d.Site?.Rule.File);
+        JsonLine.Number(j, "line", d.Site?.Rule.Line);
+        j.WriteString("text", d.Site?.Rule.Text);
+    }
 
     private static void WriteJson(TextWriter o, DiffResult diff)
     {
         foreach (var g in diff.Groups)
             foreach (var r in g.Regions)
-            {
-                var w = r.Witness;
-                o.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+                JsonLine.Write(o, j =>
                 {
-                    ["kind"] = g.Kind,
-                    ["old"] = RuleJson(g.Old),
-                    ["new"] = RuleJson(g.New),
-                    ["region"] = RegionFormat.Box(r.Box, diff.Space),
-                    ["witness"] = RegionFormat.Packet(w, diff.Space),
-                    ["packet"] = new Dictionary<string, object?>
-                    {
-                        ["if"] = diff.Space.Interfaces[w.Iface],
-                        ["dir"] = w.Dir == 1 ? "in" : "out",
-                        ["af"] = w.Af == 4 ? "inet" : "inet6",
-                        ["proto"] = w.Proto,
-                        ["src"] = w.SrcAddress.ToString(),
-                        ["dst"] = w.DstAddress.ToString(),
-                        ["sport"] = w.Sport,
-                        ["dport"] = w.Dport,
-                        ["flags"] = w.Proto == 6 ? RegionFormat.Flags(w.Flags) : null,
-                        ["icmp_type"] = w.Proto is 1 or 58 ? w.IcmpType : null,
-                        ["icmp_code"] = w.Proto is 1 or 58 ? w.IcmpCode : null,
-                    },
-                }));
-            }
-        foreach (var n in diff.Notes) o.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?> { ["note"] = n }));
+                    var w = r.Witness;
+                    j.WriteString("kind", g.Kind);
+                    j.WriteStartObject("old");
+                    WriteRule(j, g.Old);
+                    j.WriteEndObject();
+                    j.WriteStartObject("new");
+                    WriteRule(j, g.New);
+                    j.WriteEndObject();
+                    j.WriteString("region", RegionFormat.Box(r.Box, diff.Space));
+                    j.WriteString("witness", RegionFormat.Packet(w, diff.Space));
+                    j.WriteStartObject("packet");
+                    j.WriteString("if", diff.Space.Interfaces[w.Iface]);
+                    j.WriteString("dir", w.Dir == 1 ? "in" : "out");
+                    j.WriteString("af", w.Af == 4 ? "inet" : "inet6");
+                    j.WriteNumber("proto", w.Proto);
+                    j.WriteString("src", w.SrcAddress.ToString());
+                    j.WriteString("dst", w.DstAddress.ToString());
+                    j.WriteNumber("sport", w.Sport);
+                    j.WriteNumber("dport", w.Dport);
+                    j.WriteString("flags", w.Proto == 6 ? RegionFormat.Flags(w.Flags) : null);
+                    JsonLine.Number(j, "icmp_type", w.Proto is 1 or 58 ? w.IcmpType : null);
+                    JsonLine.Number(j, "icmp_code", w.Proto is 1 or 58 ? w.IcmpCode : null);
+                    j.WriteEndObject();
+                });
+        foreach (var n in diff.Notes) JsonLine.Write(o, j => j.WriteString("note", n));
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using PfSim.Engine;
 using PfSim.Explain;
 using PfSim.Packets;
@@ -134,19 +133,16 @@ internal static class EvalCommand
 
     private static void WriteJson(TextWriter o, int n, ScriptPacket sp, in Verdict v, string? why)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        var verdict = v;
+        JsonLine.Write(o, w =>
         {
-            w.WriteStartObject();
             w.WriteNumber("packet", n);
             w.WriteNumber("time", sp.Time);
             w.WriteString("if", sp.Interface);
             w.WriteString("dir", sp.Direction == Direction.In ? "in" : "out");
-            VerdictJson.WriteFields(w, v);
+            VerdictJson.WriteFields(w, verdict);
             if (why is not null) w.WriteString("explain", why);
             w.WriteNull("logged");
-            w.WriteEndObject();
-        }
-        o.WriteLine(Encoding.UTF8.GetString(ms.ToArray()));
+        });
     }
 }

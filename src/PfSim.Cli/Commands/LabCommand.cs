@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using PfSim.Explain;
 using PfSim.Flows;
 
@@ -186,32 +185,42 @@ internal static class LabCommand
     private static void WriteJson(CliContext ctx, List<RunOutcome> outcomes, bool explain, Dictionary<RunOutcome, IReadOnlyList<FixSuggestion>> fixes)
     {
         foreach (var o in outcomes)
-        {
-            var obj = new Dictionary<string, object?>
+            JsonLine.Write(ctx.Out, j =>
             {
-                ["ruleset"] = o.Ruleset.Name,
-                ["tool"] = ToolModel.Name(o.Run.Tool),
-                ["from"] = o.Run.From.Name,
-                ["to"] = o.Run.TargetName,
-                ["reached"] = o.Reached,
-                ["hops"] = o.Hops,
-                ["lost"] = o.Lost.Select(l => new Dictionary<string, object?>
+                j.WriteString("ruleset", o.Ruleset.Name);
+                j.WriteString("tool", ToolModel.Name(o.Run.Tool));
+                j.WriteString("from", o.Run.From.Name);
+                j.WriteString("to", o.Run.TargetName);
+                j.WriteBoolean("reached", o.Reached);
+                JsonLine.Strings(j, "hops", o.Hops);
+                j.WriteStartArray("lost");
+                foreach (var l in o.Lost)
                 {
-                    ["packet"] = l.Packet.Number, ["host"] = l.Host.Name, ["if"] = l.If,
-                    ["dir"] = LossStory.Dir(l.Dir), ["rule"] = l.Verdict.Rule,
-                }).ToList(),
-                ["expected"] = o.Expected,
-                ["output"] = o.Output,
-            };
-            if (explain)
-            {
-                obj["explain"] = string.Join(" ", o.Lost.GroupBy(l => (l.Host, l.If, l.Dir, l.Verdict.Rule, l.Packet.Role)).Select(g => LossStory.Tell(o, g.First())));
-                obj["fixes"] = fixes.GetValueOrDefault(o)?.Select(f => new Dictionary<string, object?>
+                    j.WriteStartObject();
+                    j.WriteNumber("packet", l.Packet.Number);
+                    j.WriteString("host", l.Host.Name);
+                    j.WriteString("if", l.If);
+                    j.WriteString("dir", LossStory.Dir(l.Dir));
+                    JsonLine.Number(j, "rule", l.Verdict.Rule);
+                    j.WriteEndObject();
+                }
+                j.WriteEndArray();
+                JsonLine.Boolean(j, "expected", o.Expected);
+                JsonLine.Strings(j, "output", o.Output);
+                if (!explain) return;
+                j.WriteString("explain", string.Join(" ", o.Lost.GroupBy(l => (l.Host, l.If, l.Dir, l.Verdict.Rule, l.Packet.Role)).Select(g => LossStory.Tell(o, g.First()))));
+                j.WriteStartArray("fixes");
+                foreach (var f in fixes.GetValueOrDefault(o) ?? [])
                 {
-                    ["node"] = f.Node, ["rules"] = f.Rules, ["idea"] = f.Idea, ["opens"] = f.Opens, ["also"] = f.AlsoChanges,
-                }).ToList() ?? [];
-            }
-            ctx.Out.WriteLine(JsonSerializer.Serialize(obj));
-        }
+                    j.WriteStartObject();
+                    j.WriteString("node", f.Node);
+                    JsonLine.Strings(j, "rules", f.Rules);
+                    j.WriteString("idea", f.Idea);
+                    j.WriteString("opens", f.Opens);
+                    JsonLine.Strings(j, "also", f.AlsoChanges);
+                    j.WriteEndObject();
+                }
+                j.WriteEndArray();
+            });
     }
 }

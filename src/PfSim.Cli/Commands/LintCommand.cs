@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using PfSim.Analysis;
 
 namespace PfSim.Cli;
@@ -56,17 +55,24 @@ internal static class LintCommand
     private static void WriteJson(TextWriter o, LintResult lint)
     {
         foreach (var f in lint.Findings)
-            o.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            JsonLine.Write(o, j =>
             {
-                ["kind"] = KindName(f.Kind),
-                ["rule"] = f.Site.Rule.Number,
-                ["anchor"] = f.Site.Ruleset.Path,
-                ["file"] = f.Site.Rule.File,
-                ["line"] = f.Site.Rule.Line,
-                ["text"] = f.Site.Rule.Text,
-                ["message"] = f.Message,
-                ["by"] = f.By.Select(DiffCommand.RuleJson).ToList(),
-            }));
-        foreach (var n in lint.Notes) o.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?> { ["note"] = n }));
+                j.WriteString("kind", KindName(f.Kind));
+                j.WriteNumber("rule", f.Site.Rule.Number);
+                j.WriteString("anchor", f.Site.Ruleset.Path);
+                j.WriteString("file", f.Site.Rule.File);
+                j.WriteNumber("line", f.Site.Rule.Line);
+                j.WriteString("text", f.Site.Rule.Text);
+                j.WriteString("message", f.Message);
+                j.WriteStartArray("by");
+                foreach (var by in f.By)
+                {
+                    j.WriteStartObject();
+                    DiffCommand.WriteRule(j, by);
+                    j.WriteEndObject();
+                }
+                j.WriteEndArray();
+            });
+        foreach (var n in lint.Notes) JsonLine.Write(o, j => j.WriteString("note", n));
     }
 }

@@ -17,4 +17,20 @@ public class CliSmokeTests
         Assert.Equal(0, code);
         Assert.Contains("version", output);
     }
+
+    [Fact]
+    public void RulesetWithErrors_PrintsOnlyFileLineMessages_Exit1()
+    {
+        var dir = Directory.CreateTempSubdirectory("pfsim-cli");
+        var bad = Path.Combine(dir.FullName, "bad.conf");
+        File.WriteAllText(bad, "pass in on em0 from em0:nosuchmod\n");
+        foreach (var args in new[] { new[] { "lint", bad }, ["diff", bad, bad], ["check", bad] })
+        {
+            var (code, _, err) = CliRunner.Run(args);
+            Assert.Equal(1, code);
+            Assert.Contains($"{bad}:1: ", err);
+            Assert.DoesNotContain("Exception", err);
+        }
+        dir.Delete(true);
+    }
 }
