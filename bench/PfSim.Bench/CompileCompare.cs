@@ -62,6 +62,16 @@ internal static class CompileCompare
             }
 
         Console.WriteLine();
+        Console.WriteLine("What the mixed traces are (the compiled firewall after the benchmark's warm-up):");
+        foreach (var name in new[] { "seed-D", "realistic" })
+        {
+            var trace = new RealisticMixedTrace { Ruleset = name };
+            trace.Setup();
+            trace.Compiled();
+            Console.WriteLine($"{name,-12} {trace.Describe()}");
+        }
+
+        Console.WriteLine();
         Console.WriteLine("Compile time and memory of the compiled form (EffiCuts-separated cut trees) at 10K rules:");
         foreach (var set in new[] { "acl1_10K", "fw1_10K", "ipc1_10K", "acl1_100K" }) MeasureCompile(set);
         return 0;

@@ -156,12 +156,16 @@ public sealed partial class Replayer
         if (time < _lastTime) time = _lastTime;  // pf's clock never runs backwards
         _lastTime = time;
 
-        var r = new ReplayedPacket
-        {
-            File = file, Index = p.Index, Offset = p.Offset, TimestampNs = p.TimestampNs, Time = time, Ip = frame.Ip,
-            IpLength = IpLength(frame.Ip, p.OriginalLength - frame.IpOffset),
-            HasLogged = frame.HasPflog,
-        };
+        // Field by field into one local: an object initializer builds a temporary and copies it over.
+        ReplayedPacket r = default;
+        r.File = file;
+        r.Index = p.Index;
+        r.Offset = p.Offset;
+        r.TimestampNs = p.TimestampNs;
+        r.Time = time;
+        r.Ip = frame.Ip;
+        r.IpLength = IpLength(frame.Ip, p.OriginalLength - frame.IpOffset);
+        r.HasLogged = frame.HasPflog;
         if (frame.HasPflog) r.Logged = frame.Pflog;
         r.InterfaceId = ResolveInterface(frame, p.InterfaceId, reader);
         r.Interface = _fw.GetInterface(r.InterfaceId).Name;
@@ -178,7 +182,7 @@ public sealed partial class Replayer
             r.Verdict = v;
             r.Explanation = why;
         }
-        else r.Verdict = _fw.Test(frame.Ip, r.InterfaceId, r.Dir, time);
+        else _fw.Test(frame.Ip, r.InterfaceId, r.Dir, time, out r.Verdict);
         if (frame.HasPflog) Remember(frame.Ip, p.TimestampNs, r.InterfaceId, r.Dir, r.Verdict);
 
         Stats.Count(r);
