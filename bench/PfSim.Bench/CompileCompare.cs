@@ -40,13 +40,14 @@ internal static class CompileCompare
     public static void DescribeFlows(string[] rulesets, bool details)
     {
         foreach (var name in rulesets)
-        {
-            var b = new StatefulFlowTrace { Ruleset = name };
-            b.Setup(EvaluatorKind.Compiled);
-            Console.WriteLine($"{name,-10} stateful flows: {b.Describe()}");
-            if (details)
-                foreach (var line in b.Details()) Console.WriteLine("  " + line);
-        }
+            foreach (var mix in new[] { "flows", "echo-replies" })
+            {
+                var b = new StatefulFlowTrace { Ruleset = name, Mix = mix };
+                b.Setup(EvaluatorKind.Compiled);
+                Console.WriteLine($"{name,-10} {(mix == "flows" ? "stateful flows" : "state hits (echo replies only, same flows)")}: {b.Describe()}");
+                if (details && mix == "flows")
+                    foreach (var line in b.Details()) Console.WriteLine("  " + line);
+            }
     }
 
     public static int Run(string[] args)

@@ -11,8 +11,8 @@ namespace PfSim.Bench;
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1)]
-[WarmupCount(3)]
-[IterationCount(12)]
+[WarmupCount(5)]
+[IterationCount(20)]
 public class StatefulFlowTrace
 {
     private Firewall _fw = null!;
@@ -73,7 +73,7 @@ public class StatefulFlowTrace
             _time += 1e-5;
             verdicts.Add(_fw.Test(_trace.RoundBytes[i], _trace.RoundIfs[i], _trace.RoundDirs[i], _time));
         }
-        return _trace.Describe(verdicts);
+        return _trace.Describe(verdicts, _fw.States.Count);
     }
 
     /// <summary>Why candidate flows were dropped, and packets that did otherwise interleaved than alone.</summary>

@@ -295,7 +295,7 @@ internal sealed class FlowTrace
 
     /// <summary>What the trace holds and, when <paramref name="round"/> is given (a round's verdicts on a warmed-up
     /// firewall), what its packets got.</summary>
-    public string Describe(IReadOnlyList<Verdict>? round = null)
+    public string Describe(IReadOnlyList<Verdict>? round = null, int states = -1)
     {
         int Count(FlowKind k) => _flows.Count(f => f.Kind == k);
         var s = new System.Text.StringBuilder();
@@ -307,7 +307,8 @@ internal sealed class FlowTrace
         {
             int hits = round.Count(v => v.StateUse == StateUse.Match), created = round.Count(v => v.StateUse == StateUse.New), rules = round.Count - hits - created;
             s.Append($"Each round {round.Count} packets: {hits} state hits ({100.0 * hits / round.Count:0.0}%), {rules} by rules ({round.Count(v => v.StateUse == StateUse.None && !v.Passed)} blocked, " +
-                     $"{round.Count(v => v.StateUse == StateUse.None && v.Passed)} passed without state), {created} new states; {round.Count(v => v.Passed)} passed.");
+                     $"{round.Count(v => v.StateUse == StateUse.None && v.Passed)} passed without state), {created} new states; {round.Count(v => v.Passed)} passed; " +
+                     $"{RoundBytes.Distinct().Count()} distinct packets, {states} states in the table.");
         }
         if (_dropped.Count > 0) s.Append($" Dropped: {_dropped.Count} candidate flows (their packets did not all pass on state).");
         if (_surprises.Count > 0) s.Append($" NOT AS ALONE: {_surprises.Count} packets did otherwise interleaved than alone, first: {_surprises[0]}");
