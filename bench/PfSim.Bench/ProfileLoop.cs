@@ -5,7 +5,8 @@ namespace PfSim.Bench;
 /// <summary>
 /// Runs one benchmark body in a loop for a while, for a sampling profiler (not a measurement):
 /// <c>DOTNET_PerfMapEnabled=1 perf record -g dotnet PfSim.Bench.dll profile WORKLOAD [SECONDS]</c>, then <c>perf report</c>.
-/// Workloads: state-hits, rule-decided, mixed-D, mixed-realistic, replay.
+/// Workloads: state-hits, rule-decided, mixed-D, mixed-realistic, flows-D, flows-realistic (the round's sequence advance
+/// runs inside the loop), replay.
 /// </summary>
 internal static class ProfileLoop
 {
@@ -18,7 +19,9 @@ internal static class ProfileLoop
             "mixed-D" => (Mixed("seed-D"), 2000),
             "mixed-realistic" => (Mixed("realistic"), 2000),
             "replay" => (Replay(), CaptureBench.Packets),
-            _ => throw new ArgumentException($"unknown workload {workload}: state-hits, rule-decided, mixed-D, mixed-realistic, replay"),
+            "flows-D" => (Flows("seed-D"), FlowTrace.RoundPackets),
+            "flows-realistic" => (Flows("realistic"), FlowTrace.RoundPackets),
+            _ => throw new ArgumentException($"unknown workload {workload}: state-hits, rule-decided, mixed-D, mixed-realistic, flows-D, flows-realistic, replay"),
         };
         body(); // warm up
         var sw = Stopwatch.StartNew();
@@ -60,6 +63,14 @@ internal static class ProfileLoop
         b.Compiled();
         Console.WriteLine($"{ruleset}: {b.Describe()}");
         return () => b.Compiled();
+    }
+
+    private static Func<long> Flows(string ruleset)
+    {
+        var b = new StatefulFlowTrace { Ruleset = ruleset };
+        b.Setup(EvaluatorKind.Compiled);
+        Console.WriteLine($"{ruleset}: {b.Describe()}");
+        return () => { b.NextRound(); return b.Compiled(); };
     }
 
     private static Func<long> Replay()

@@ -30,6 +30,13 @@ if (args.Length > 0 && args[0] == "compare")
     PfSim.Bench.CompileCompare.Run(args[1..]);
     return;
 }
+// What the stateful flow trace of a ruleset holds, and why candidate flows were dropped:
+// dotnet run -c Release --project bench/PfSim.Bench -- flows [seed-D|realistic] [--details]
+if (args.Length >= 1 && args[0] == "flows")
+{
+    PfSim.Bench.CompileCompare.DescribeFlows(args.Length > 1 && !args[1].StartsWith("--") ? [args[1]] : ["seed-D", "realistic"], args.Contains("--details"));
+    return;
+}
 // diff and lint on ClassBench rule sets, timed once: dotnet run -c Release --project bench/PfSim.Bench -- analysis-timing [SET…]
 if (args.Length >= 1 && args[0] == "analysis-timing")
 {

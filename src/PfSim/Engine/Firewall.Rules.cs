@@ -14,12 +14,19 @@ public sealed partial class Firewall
     private void TestRule(ReadOnlySpan<byte> p, Span<byte> writable, ref PacketHeaders h, bool fragment, Interface itf, Direction dir,
         double now, in PacketContext ctx, IRuleTrace? trace, ref Verdict v)
     {
-        var q = new RuleQuery
-        {
-            Packet = h, Interface = itf, Direction = dir, Src = h.Src, Dst = h.Dst,
-            Fragment = fragment, Tag = ctx.Tag, Uid = ctx.Uid ?? PacketContext.UnknownId, Gid = ctx.Gid ?? PacketContext.UnknownId, ReceivedOn = ctx.ReceivedOn,
-            IcmpDirection = Direction.In,
-        };
+        // Field by field into one local: an object initializer builds a temporary and copies it over (with write barriers).
+        scoped RuleQuery q = default;
+        q.Packet = ref h;
+        q.Interface = itf;
+        q.Direction = dir;
+        q.Src = h.Src;
+        q.Dst = h.Dst;
+        q.Fragment = fragment;
+        q.Tag = ctx.Tag;
+        q.Uid = ctx.Uid ?? PacketContext.UnknownId;
+        q.Gid = ctx.Gid ?? PacketContext.UnknownId;
+        q.ReceivedOn = ctx.ReceivedOn;
+        q.IcmpDirection = Direction.In;
         if (h.HasPorts && !fragment) { q.SrcPort = h.SrcPort; q.DstPort = h.DstPort; }
         else if (h.IsIcmp && h.HasTransport && !fragment)
         {

@@ -71,33 +71,51 @@ public sealed partial class Firewall
     public Interface GetInterface(int id) => _interfaces[id];
 
     /// <summary>pf_test: the verdict on one IP packet crossing <paramref name="ifname"/> in <paramref name="dir"/> at <paramref name="time"/> seconds.</summary>
-    public Verdict Test(ReadOnlySpan<byte> ipPacket, string ifname, Direction dir, double time) =>
-        Run(ipPacket, default, InterfaceId(ifname), dir, time, default, null);
+    public Verdict Test(ReadOnlySpan<byte> ipPacket, string ifname, Direction dir, double time)
+    {
+        Run(ipPacket, default, InterfaceId(ifname), dir, time, default, null, out var v);
+        return v;
+    }
 
     /// <summary>pf_test with an interface id from <see cref="InterfaceId"/>, an optional context and an optional rule trace.</summary>
-    public Verdict Test(ReadOnlySpan<byte> ipPacket, int ifId, Direction dir, double time, in PacketContext context = default, IRuleTrace? trace = null) =>
-        Run(ipPacket, default, ifId, dir, time, context, trace);
+    public Verdict Test(ReadOnlySpan<byte> ipPacket, int ifId, Direction dir, double time, in PacketContext context = default, IRuleTrace? trace = null)
+    {
+        Run(ipPacket, default, ifId, dir, time, context, trace, out var v);
+        return v;
+    }
+
+    /// <summary>
+    /// pf_test for the hot path (replay, benchmarks): the verdict is written where the caller keeps it rather than
+    /// returned, since a returned <see cref="Verdict"/> (about 170 bytes with references) is copied at each level.
+    /// </summary>
+    public void Test(ReadOnlySpan<byte> ipPacket, int ifId, Direction dir, double time, out Verdict verdict) =>
+        Run(ipPacket, default, ifId, dir, time, default, null, out verdict);
 
     /// <summary>pf_test that also rewrites the packet in place as pf would (translation, modulated sequence numbers).</summary>
-    public Verdict TestInPlace(Span<byte> ipPacket, int ifId, Direction dir, double time, in PacketContext context = default, IRuleTrace? trace = null) =>
-        Run(ipPacket, ipPacket, ifId, dir, time, context, trace);
+    public Verdict TestInPlace(Span<byte> ipPacket, int ifId, Direction dir, double time, in PacketContext context = default, IRuleTrace? trace = null)
+    {
+        Run(ipPacket, ipPacket, ifId, dir, time, context, trace, out var v);
+        return v;
+    }
 
     // Not inlined into callers: it is large, and inlined into a caller's loop it used up that caller's inlining budget,
     // leaving the state's small getters as calls (perf, EngineVerdictBench.StateHits).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Verdict Run(ReadOnlySpan<byte> p, Span<byte> writable, int ifId, Direction dir, double time, in PacketContext ctx, IRuleTrace? trace)
+    private void Run(ReadOnlySpan<byte> p, Span<byte> writable, int ifId, Direction dir, double time, in PacketContext ctx, IRuleTrace? trace, out Verdict v)
     {
-        var v = new Verdict { Action = RuleAction.Pass, Tag = ctx.Tag };
+        v = default;
+        v.Action = RuleAction.Pass;
+        v.Tag = ctx.Tag;
         _matchRules.Clear();
         var itf = _interfaces[ifId];
-        if (itf.Skip) { v.Skipped = true; return v; }
+        if (itf.Skip) { v.Skipped = true; return; }
         if (time >= _nextPurge) Purge(time);
 
         var status = PacketDecoder.Decode(p, out var h);
         if (status != DecodeStatus.Ok)
         {
             Malformed(ref v, status, dir, p.Length);
-            return v;
+            return;
         }
 
         // A later fragment that is not reassembled has no transport header: pf's PF_VPROTO_FRAGMENT goes straight to the rules.
@@ -123,7 +141,6 @@ public sealed partial class Firewall
             v.Log = true;
         }
         Count(ref v, dir, h.TotalLength);
-        return v;
     }
 
     /// <summary>A packet that passes on a state: the state's rule, anchor, log and tag decide; a translated state rewrites it.</summary>

@@ -6,7 +6,9 @@ namespace PfSim.Engine;
 /// <summary>What the ruleset is asked about one packet: the packet, where it is, and what pf derived from it.</summary>
 public ref struct RuleQuery
 {
-    public PacketHeaders Packet;
+    /// <summary>The decoded packet, by reference: the query is built once per evaluated packet, and a copy of the
+    /// headers (136 bytes) there cost more than the rest of a small ruleset's walk.</summary>
+    public ref readonly PacketHeaders Packet;
     public Interface Interface;
     public Direction Direction;
     /// <summary>Source/destination as translated so far (pd->nsaddr/ndaddr; the packet's own without translation).</summary>

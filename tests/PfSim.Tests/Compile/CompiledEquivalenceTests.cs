@@ -42,7 +42,7 @@ public class CompiledEquivalenceTests
             };
             return new RuleQuery
             {
-                Packet = h, Interface = Fw.GetInterface(Fw.InterfaceId(g.Interface)), Direction = g.Direction, Src = g.Src, Dst = g.Dst,
+                Packet = ref new System.Runtime.CompilerServices.StrongBox<PacketHeaders>(h).Value!, Interface = Fw.GetInterface(Fw.InterfaceId(g.Interface)), Direction = g.Direction, Src = g.Src, Dst = g.Dst,
                 SrcPort = g.Fragment ? (ushort)0 : g.SrcPort, DstPort = g.Fragment ? (ushort)0 : g.DstPort, IcmpError = g.IcmpError,
                 IcmpDirection = g.IcmpDirection, Fragment = g.Fragment, Tag = g.Tag, Uid = g.Uid, Gid = PacketContext.UnknownId,
                 ReceivedOn = g.ReceivedOn,

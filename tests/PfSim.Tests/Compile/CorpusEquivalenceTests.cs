@@ -49,13 +49,14 @@ public class CorpusEquivalenceTests
         Assert.True(checkedTruth > trace.Count / 2, $"{set}: only {checkedTruth} TCP/UDP headers");
     }
 
+    // The query refers to its headers: a box on the heap keeps them alive for as long as the query is used.
     internal static RuleQuery Query(in ClassBenchHeader h, Interface itf) => new()
     {
-        Packet = new PfSim.Packets.PacketHeaders
+        Packet = ref new System.Runtime.CompilerServices.StrongBox<PfSim.Packets.PacketHeaders>(new PfSim.Packets.PacketHeaders
         {
             Af = Af.Inet, Src = Address.V4(h.Src), Dst = Address.V4(h.Dst), Proto = h.Proto, HasTransport = true, QuotedOffset = -1,
             SrcPort = h.SrcPort, DstPort = h.DstPort, TcpFlags = PfSim.Packets.TcpFlags.Syn,
-        },
+        }).Value!,
         Interface = itf, Direction = Direction.In, Src = Address.V4(h.Src), Dst = Address.V4(h.Dst),
         SrcPort = h.Proto is 6 or 17 ? h.SrcPort : (ushort)0, DstPort = h.Proto is 6 or 17 ? h.DstPort : (ushort)0,
         Uid = PacketContext.UnknownId, Gid = PacketContext.UnknownId, IcmpDirection = Direction.In,
