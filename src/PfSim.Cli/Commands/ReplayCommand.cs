@@ -174,7 +174,7 @@ internal static class ReplayCommand
         try
         {
             // '-' reads a capture from stdin: tcpdump -w - … | pfsim replay -f pf.conf -
-            reader = file == "-" ? new CaptureReader(ctx.OpenStdin(), "stdin", keepGoing) : CaptureReader.Open(file, keepGoing);
+            reader = file == "-" ? new CaptureReader(ctx.OpenStdin(), "stdin", keepGoing, readAhead: true) : CaptureReader.Open(file, keepGoing);
         }
         catch (CaptureFormatException e)
         {

@@ -52,35 +52,55 @@ public sealed partial class CaptureReader
         while (true)
         {
             long off = Position;
-            if (!Ensure(hdr))
+            if (_len - _pos < hdr && !Fill(hdr))
             {
                 packet = default;
                 if (Available == 0) return false;
-                throw Fatal(off, $"truncated record header: {Available} of {hdr} bytes");
+                throw TruncatedHeader(off, hdr);
             }
-            var h = _buf.AsSpan(_pos, hdr);
-            uint sec = Read32(h);
-            uint frac = Read32(h[4..]);
-            uint caplen = Read32(h[8..]);
-            uint origlen = Read32(h[12..]);
+            // The four header words in one bounds check; a file written on a big-endian host is swapped.
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(_buf.AsSpan(_pos, 16));
+            uint sec = words[0], frac = words[1], caplen = words[2], origlen = words[3];
+            if (_pcapLe != BitConverter.IsLittleEndian)
+            {
+                sec = BinaryPrimitives.ReverseEndianness(sec);
+                frac = BinaryPrimitives.ReverseEndianness(frac);
+                caplen = BinaryPrimitives.ReverseEndianness(caplen);
+                origlen = BinaryPrimitives.ReverseEndianness(origlen);
+            }
             if (caplen > (uint)_pcapMaxCaplen)
             {
-                Damaged(_index + 1, off, $"invalid captured length {caplen}, bigger than the maximum of {_pcapMaxCaplen}");
-                _index++;
-                if (ResyncPcap(off)) continue;
+                if (SkipDamaged(off, caplen)) continue;
                 throw Fatal(off, "no valid record follows the damaged one");
             }
-            if (!Ensure(hdr + (int)caplen))
-                throw Fatal(off, $"truncated record: {caplen} bytes captured, only {Available - hdr} present");
+            int total = hdr + (int)caplen;
+            if (_len - _pos < total && !Fill(total)) throw TruncatedRecord(off, hdr, caplen);
             _index++;
             _pcapLastSec = sec;
             _pcapHaveSec = true;
             long ns = sec * 1_000_000_000L + (_pcapNano ? frac : frac * 1000L);
             packet = new CapturedPacket(_index, off, ns, _pcapLinkType, _buf.AsSpan(_pos + hdr, (int)caplen),
                                         (int)Math.Min(origlen, int.MaxValue), 0, _pcapLe, hasTimestamp: true);
-            _pos += hdr + (int)caplen;
+            _pos += total;
             return true;
         }
+    }
+
+    // The error paths, out of ReadPcap: their message building would otherwise cost the packet path a zeroed frame.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private CaptureFormatException TruncatedHeader(long off, int hdr) => Fatal(off, $"truncated record header: {Available} of {hdr} bytes");
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private CaptureFormatException TruncatedRecord(long off, int hdr, uint caplen) =>
+        Fatal(off, $"truncated record: {caplen} bytes captured, only {Available - hdr} present");
+
+    /// <summary>A record header with an impossible length: reported (or thrown without keep-going), then resynchronised.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool SkipDamaged(long off, uint caplen)
+    {
+        Damaged(_index + 1, off, $"invalid captured length {caplen}, bigger than the maximum of {_pcapMaxCaplen}");
+        _index++;
+        return ResyncPcap(off);
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed partial class CaptureReader : IDisposable
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
+    private readonly long _streamLength;
     private byte[] _buf;
     private int _pos;
     private int _len;
@@ -44,7 +45,7 @@ public sealed partial class CaptureReader : IDisposable
     /// <summary>Bytes of the file consumed so far (for progress).</summary>
     public long BytePosition => _bufStart + _pos;
     /// <summary>The file's length, or -1 when the stream cannot tell.</summary>
-    public long StreamLength => _stream.CanSeek ? _stream.Length : -1;
+    public long StreamLength => _streamLength;
     /// <summary>Packet records read so far (including skipped damaged ones).</summary>
     public long PacketCount => _index;
 
@@ -52,14 +53,18 @@ public sealed partial class CaptureReader : IDisposable
     public static CaptureReader Open(string path, bool keepGoing = false)
     {
         var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        try { return new CaptureReader(fs, path, keepGoing, leaveOpen: false); }
+        // A small file is read before a thread would have started.
+        try { return new CaptureReader(fs, path, keepGoing, leaveOpen: false, readAhead: fs.Length > 2 * ReadAheadStream.ChunkSize); }
         catch { fs.Dispose(); throw; }
     }
 
-    public CaptureReader(Stream stream, string name, bool keepGoing = false, bool leaveOpen = false)
+    /// <summary>A reader over <paramref name="stream"/>; <paramref name="name"/> is what error messages call it. With
+    /// <paramref name="readAhead"/> a background thread reads the stream ahead (for large files and pipes).</summary>
+    public CaptureReader(Stream stream, string name, bool keepGoing = false, bool leaveOpen = false, bool readAhead = false)
     {
-        _stream = stream;
-        _leaveOpen = leaveOpen;
+        _streamLength = stream.CanSeek ? stream.Length : -1;
+        _stream = readAhead ? new ReadAheadStream(stream, leaveOpen) : stream;
+        _leaveOpen = leaveOpen && !readAhead;
         Name = name;
         KeepGoing = keepGoing;
         _buf = ArrayPool<byte>.Shared.Rent(InitialBuffer);

@@ -29,6 +29,7 @@ public ref struct Frame
     /// <summary>Direction the link layer records (Linux SLL packet type, pflog dir); InOut when it says nothing.</summary>
     public Direction LinkDirection;
     public bool HasPflog;
+    /// <summary>The pflog header; meaningful only when <see cref="HasPflog"/>.</summary>
     public PflogHeader Pflog;
 }
 
@@ -40,7 +41,13 @@ public static class LinkLayer
 
     public static FrameStatus Decode(int linkType, ReadOnlySpan<byte> data, bool hostLittleEndian, out Frame frame)
     {
-        frame = default;
+        // Every field but the pflog header (120 bytes, read only when HasPflog says it was filled): no zeroing per packet.
+        System.Runtime.CompilerServices.Unsafe.SkipInit(out frame);
+        frame.Ip = default;
+        frame.IpOffset = 0;
+        frame.IpVersion = 0;
+        frame.LinkDirection = default;
+        frame.HasPflog = false;
         switch (linkType)
         {
             case 1: return Ethernet(data, ref frame);

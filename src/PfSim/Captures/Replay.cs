@@ -43,8 +43,10 @@ public ref struct ReplayedPacket
     /// <summary>The direction was not given by pflog, <c>--dir</c>, <c>--local</c> or the link layer: taken as in.</summary>
     public bool DirGuessed;
     public bool HasLogged;
-    public PflogHeader Logged;
-    public Verdict Verdict;
+    /// <summary>The pflog header the capture holds (when <see cref="HasLogged"/>).</summary>
+    public ref readonly PflogHeader Logged;
+    /// <summary>PfSim's verdict (by reference: a verdict is about 170 bytes, and this record is built per packet).</summary>
+    public ref readonly Verdict Verdict;
     public string? Explanation;
     /// <summary>
     /// A pflog record of the packet the previous record logged (pf writes one per logging rule: <c>log</c> on a match
@@ -72,6 +74,10 @@ public sealed partial class Replayer
     private readonly int _fixedIf = -1;
     private readonly int _defaultIf;
     private readonly (uint Net, uint Mask)[] _localV4;
+    // The options the packet path reads, copied out of the options record once.
+    private readonly Direction? _forcedDir;
+    private readonly bool _hasLocal;
+    private readonly bool _explain;
     private long _firstNs = long.MinValue;
     private double _lastTime;
     private readonly List<CaptureError> _errors = [];
@@ -95,6 +101,9 @@ public sealed partial class Replayer
         if (_opt.Interface is not null) _fixedIf = _fw.InterfaceId(_opt.Interface);
         _localV4 = [.. _opt.Local.Where(l => l.Address.Family == Af.Inet).Select(l => LocalV4(l.Address, l.Prefix))];
         _defaultIf = _fw.InterfaceId(_opt.DefaultInterface);
+        _forcedDir = _opt.Dir;
+        _hasLocal = _opt.Local.Count > 0;
+        _explain = _opt.Explain;
     }
 
     public Firewall Firewall => _fw;
@@ -141,13 +150,7 @@ public sealed partial class Replayer
         var status = p.Decode(out var frame);
         if (status != FrameStatus.Ip)
         {
-            Stats.CountSkipped(status);
-            if (status == FrameStatus.BadPflog && reader is not null)
-            {
-                var e = new CaptureError(file, p.Index, p.Offset, "pflog header length below 45 or beyond the record");
-                if (!_opt.KeepGoing) throw new CaptureFormatException(e);
-                _errors.Add(e);
-            }
+            NotIp(status, p, file, reader);
             return;
         }
         if (_firstNs == long.MinValue) _firstNs = p.TimestampNs;
@@ -157,7 +160,7 @@ public sealed partial class Replayer
         _lastTime = time;
 
         // Field by field into one local: an object initializer builds a temporary and copies it over.
-        ReplayedPacket r = default;
+        scoped ReplayedPacket r = default;
         r.File = file;
         r.Index = p.Index;
         r.Offset = p.Offset;
@@ -166,28 +169,49 @@ public sealed partial class Replayer
         r.Ip = frame.Ip;
         r.IpLength = IpLength(frame.Ip, p.OriginalLength - frame.IpOffset);
         r.HasLogged = frame.HasPflog;
-        if (frame.HasPflog) r.Logged = frame.Pflog;
+        r.Logged = ref frame.Pflog;
         r.InterfaceId = ResolveInterface(frame, p.InterfaceId, reader);
         r.Interface = _fw.GetInterface(r.InterfaceId).Name;
         r.Dir = ResolveDirection(frame, out r.DirGuessed);
 
-        if (frame.HasPflog && IsSameAsPrevious(frame.Ip, p.TimestampNs, r.InterfaceId, r.Dir))
-        {
-            r.SameAsPrevious = true;
-            r.Verdict = _prevVerdict;
-        }
-        else if (_opt.Explain)
-        {
-            var (v, why) = Explainer.TestAndExplain(_fw, frame.Ip, r.InterfaceId, r.Dir, time);
-            r.Verdict = v;
-            r.Explanation = why;
-        }
-        else _fw.Test(frame.Ip, r.InterfaceId, r.Dir, time, out r.Verdict);
-        if (frame.HasPflog) Remember(frame.Ip, p.TimestampNs, r.InterfaceId, r.Dir, r.Verdict);
+        Verdict verdict;
+        if (!frame.HasPflog && !_explain) _fw.Test(frame.Ip, r.InterfaceId, r.Dir, time, out verdict);
+        else DecideLoggedOrExplained(frame.Ip, frame.HasPflog, ref r, out verdict);
+        r.Verdict = ref verdict;
 
         Stats.Count(r);
-        if (r.Verdict.Log && !r.SameAsPrevious && _opt.PflogOut is not null) WritePflog(r);
+        if (verdict.Log && !r.SameAsPrevious && _opt.PflogOut is not null) WritePflog(r);
         _observer?.OnPacket(r);
+    }
+
+    // Kept out of Process, whose frame would otherwise grow by their temporaries (zeroed for every packet).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void NotIp(FrameStatus status, in CapturedPacket p, string file, CaptureReader? reader)
+    {
+        Stats.CountSkipped(status);
+        if (status == FrameStatus.BadPflog && reader is not null)
+        {
+            var e = new CaptureError(file, p.Index, p.Offset, "pflog header length below 45 or beyond the record");
+            if (!_opt.KeepGoing) throw new CaptureFormatException(e);
+            _errors.Add(e);
+        }
+    }
+
+    /// <summary>The verdict for a pflog record (which may repeat the previous record's packet) or with --explain.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void DecideLoggedOrExplained(ReadOnlySpan<byte> ip, bool pflog, scoped ref ReplayedPacket r, out Verdict verdict)
+    {
+        if (pflog && IsSameAsPrevious(ip, r.TimestampNs, r.InterfaceId, r.Dir))
+        {
+            r.SameAsPrevious = true;
+            verdict = _prevVerdict;
+        }
+        else if (_explain)
+        {
+            (verdict, r.Explanation) = Explainer.TestAndExplain(_fw, ip, r.InterfaceId, r.Dir, r.Time);
+        }
+        else _fw.Test(ip, r.InterfaceId, r.Dir, r.Time, out verdict);
+        if (pflog) Remember(ip, r.TimestampNs, r.InterfaceId, r.Dir, verdict);
     }
 
     // pf taps each log record separately, so the copies' times differ by microseconds at most.
@@ -245,9 +269,9 @@ public sealed partial class Replayer
     private Direction ResolveDirection(in Frame frame, out bool guessed)
     {
         guessed = false;
-        if (_opt.Dir is Direction forced) return forced;
+        if (_forcedDir is Direction forced) return forced;
         if (frame.HasPflog && frame.Pflog.Dir is Direction.In or Direction.Out) return frame.Pflog.Dir;
-        if (_opt.Local.Count > 0)
+        if (_hasLocal)
         {
             var ip = frame.Ip;
             if (frame.IpVersion == 4 && ip.Length >= 20)
