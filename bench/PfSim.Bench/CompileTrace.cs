@@ -41,8 +41,9 @@ internal static class BenchData
 }
 
 /// <summary>
-/// A mixed trace aimed at a ruleset's own rules: per rule, a flow from its addresses (UDP, ICMP echo or a TCP SYN), each
-/// flow repeated, so after the first packets most verdicts come from state lookups, as on a real firewall.
+/// The "first packets/blocked mix" aimed at a ruleset's own rules: per rule, one packet from its addresses (UDP, ICMP echo
+/// or a TCP SYN), each repeated. Packets whose rule passes them with state hit it on repeat; the others (a blocked
+/// packet, a SYN repeated) go through the rules every time. For stateful traffic see <see cref="FlowTrace"/>.
 /// </summary>
 internal sealed class MixedTrace
 {

@@ -9,6 +9,9 @@ namespace PfSim.Bench;
 /// The machines the stateful traces run on. The realistic ruleset is an edge router's (egress, a LAN on ix0, nat-to on
 /// egress): without interfaces its egress rules match nothing, so it is loaded on a router with em0 in egress (public
 /// addresses, default route) and ix0 on the LAN. Seed D runs on the seed scenario's server (192.168.50.1/16 on bfe0).
+/// PFSIM_FLOW_NAT_EM0=1 loads the realistic ruleset with <c>nat-to (em0:0)</c> for <c>nat-to (egress:0)</c>: the engine
+/// does not yet translate to a group's dynamic address (the packet is blocked, reason translate, so those flows are dropped);
+/// with the knob the translated flows can be measured meanwhile.
 /// </summary>
 internal static class FlowHosts
 {

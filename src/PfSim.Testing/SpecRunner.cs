@@ -24,7 +24,10 @@ public sealed record SpecResult(string File, string? Ruleset, IReadOnlyList<Expe
 /// </summary>
 public static partial class SpecRunner
 {
-    public static SpecResult Run(string specPath)
+    public static SpecResult Run(string specPath) => Run(specPath, null);
+
+    /// <summary>Runs the spec; <paramref name="seed"/> fixes the cases that <c>property:</c> and <c>flow:</c> lines draw (a failure replays).</summary>
+    public static SpecResult Run(string specPath, ulong? seed)
     {
         Spec spec;
         try { spec = Spec.Load(specPath); }
@@ -61,8 +64,8 @@ public static partial class SpecRunner
                 failure = e.Kind switch
                 {
                     ExpectationKind.Packets => CheckPackets(ruleset, spec, e),
-                    ExpectationKind.Property => CheckProperty(ruleset, spec, e),
-                    ExpectationKind.Flow => CheckFlow(ruleset, spec, e),
+                    ExpectationKind.Property => CheckProperty(ruleset, spec, e, seed),
+                    ExpectationKind.Flow => CheckFlow(ruleset, spec, e, seed),
                     _ => CheckTool(lab, spec, e),
                 };
             }
@@ -99,15 +102,15 @@ public static partial class SpecRunner
         return v.Count == 0 ? null : string.Join("\n", v);
     }
 
-    private static string? CheckProperty(RulesetUnderTest ruleset, Spec spec, Expectation e)
+    private static string? CheckProperty(RulesetUnderTest ruleset, Spec spec, Expectation e, ulong? seed)
     {
         var set = ruleset.Packets(Selector(e.Subject, spec.Interface));
         if (set.IsEmpty) return $"{e.File}:{e.Line}: '{e.Subject}' names no packet";
         var prop = e.Outcome == "pass" ? PfProperties.AllPass(set) : PfProperties.AllBlocked(set);
-        return RunProperty(prop, spec.Samples);
+        return PropertyCheck.Run(prop, spec.Samples, seed);
     }
 
-    private static string? CheckFlow(RulesetUnderTest ruleset, Spec spec, Expectation e)
+    private static string? CheckFlow(RulesetUnderTest ruleset, Spec spec, Expectation e, ulong? seed)
     {
         var m = FlowSubject().Match(e.Subject);
         if (!m.Success)
@@ -130,37 +133,7 @@ public static partial class SpecRunner
             if (o.PassedBothWays != wantPass)
                 throw new RulesetAssertionException(wantPass ? $"a packet of the flow was blocked:\n{o}" : $"the whole flow passed:\n{o}");
         });
-        return RunProperty(prop, Math.Min(spec.Samples, 50));
-    }
-
-    private static string? RunProperty(Property prop, int samples)
-    {
-        try
-        {
-            prop.Check(Config.QuickThrowOnFailure.WithMaxTest(samples).WithQuietOnSuccess(true));
-            return null;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return Condense(ex.Message);
-        }
-    }
-
-    /// <summary>FsCheck's report without stack frames and replay seeds: the counts, the original and shrunk case, and why it failed.</summary>
-    internal static string Condense(string fsCheckMessage)
-    {
-        var keep = new List<string>();
-        foreach (var raw in fsCheckMessage.Split('\n'))
-        {
-            var line = raw.TrimEnd('\r');
-            var t = line.TrimStart();
-            if (t.StartsWith("at ", StringComparison.Ordinal) || t.StartsWith("Last step was invoked", StringComparison.Ordinal) || t.Length == 0) continue;
-            if (t.StartsWith("Falsifiable", StringComparison.Ordinal)) line = Regex.Replace(t, @"\s*\(\d+,\d+\)\.?\s*$", ".");
-            if (t.StartsWith("with exception:", StringComparison.Ordinal)) continue;
-            line = line.Replace("PfSim.Testing.RulesetAssertionException: ", "");
-            keep.Add(line);
-        }
-        return string.Join("\n", keep);
+        return PropertyCheck.Run(prop, Math.Min(spec.Samples, 50), seed);
     }
 
     private static string? CheckTool(Lab? lab, Spec spec, Expectation e)

@@ -48,6 +48,18 @@ public class SpecTests
     }
 
     [Fact]
+    public void TestCommand_Seed_ReplaysTheSameGeneratedCases_AndIsNamedOnFailure()
+    {
+        var a = CliRunner.Run("test", "--seed", "7", SpecFile("seed-C-wrong.yaml"));
+        var b = CliRunner.Run("test", "--seed", "7", SpecFile("seed-C-wrong.yaml"));
+        Assert.Equal(1, a.Code);
+        Assert.Equal(a.Out, b.Out);
+        Assert.Contains("--seed 7", a.Out);
+        Assert.DoesNotContain("   at ", a.Out); // FsCheck's report without stack frames
+        Assert.DoesNotContain("--seed", CliRunner.Run("test", "--seed", "7", SpecFile("seed-C.yaml")).Out);
+    }
+
+    [Fact]
     public void Spec_ErrorsSayWhere()
     {
         var dir = Directory.CreateTempSubdirectory("pfsim-spec").FullName;
