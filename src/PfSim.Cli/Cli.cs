@@ -23,6 +23,8 @@ public static class ExitCodes
     public const int Failed = 1;
     /// <summary>Usage error or unreadable file.</summary>
     public const int Usage = 2;
+    /// <summary>Stopped by Ctrl-C after printing what was done (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>Thrown by a command to stop with a message and an exit code (never shown as a stack trace).</summary>

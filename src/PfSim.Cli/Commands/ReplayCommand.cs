@@ -55,7 +55,8 @@ internal static class ReplayCommand
             "unless pflog input: the groups of packets now decided otherwise) and 'errors' (the damage met, as on stderr).\n" +
             "\n" +
             "Exit status: 0 ok; 1 a wrong ruleset or a damaged capture (FILE: packet N at byte offset B: message, after the\n" +
-            "packets before the damage); 2 a usage error or an unreadable file. A progress line is drawn on stderr for runs\n" +
+            "packets before the damage); 2 a usage error or an unreadable file; 130 stopped by Ctrl-C, after printing the\n" +
+            "summaries of the packets replayed until then (a second Ctrl-C ends at once). A progress line is drawn on stderr for runs\n" +
             "longer than a second, when stderr is a terminal and no packet lines scroll on the same screen. --verbose says on\n" +
             "stderr what each capture is: format, link type, records, and the layout of its pflog headers (OpenBSD 100 bytes,\n" +
             "FreeBSD 72 or 64).\n" +
@@ -123,11 +124,27 @@ internal static class ReplayCommand
             }, onlySummary ? null : printer);
 
             var openErrors = new List<CaptureError>();
-            if (liveIf is not null) RunLive(ctx, replayer, liveIf);
-            foreach (var f in files)
-                if (RunFile(ctx, replayer, f, parse.GetValue(keepGoing), ReplayProgress.Wanted(ctx, packetLinesOnStdout: !onlySummary),
-                            parse.GetValue(common.Verbose)) is CaptureError e)
-                    openErrors.Add(e);
+            // Ctrl-C stops at the next check and the summaries cover what was replayed; a second Ctrl-C ends pfsim at once.
+            using var interrupt = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCtrlC = (_, e) =>
+            {
+                e.Cancel = !interrupt.IsCancellationRequested;
+                interrupt.Cancel();
+            };
+            Console.CancelKeyPress += onCtrlC;
+            replayer.Stop = interrupt.Token;
+            try
+            {
+                if (liveIf is not null) RunLive(ctx, replayer, liveIf, interrupt.Token);
+                foreach (var f in files)
+                {
+                    if (replayer.Interrupted) break;
+                    if (RunFile(ctx, replayer, f, parse.GetValue(keepGoing), ReplayProgress.Wanted(ctx, packetLinesOnStdout: !onlySummary),
+                                parse.GetValue(common.Verbose)) is CaptureError e)
+                        openErrors.Add(e);
+                }
+            }
+            finally { Console.CancelKeyPress -= onCtrlC; }
             var errors = openErrors.Concat(replayer.Errors).ToList();
             foreach (var e in errors) ctx.Err.WriteLine(e);
             pflogOut?.Flush();
@@ -150,6 +167,11 @@ internal static class ReplayCommand
                                   $"({string.Join(", ", named)}): they were replayed on {defaultIf}; say --if NAME");
             if (pflogOut is not null && parse.GetValue(common.Verbose))
                 ctx.Err.WriteLine($"pfsim: wrote {pflogOut.PacketCount} logged packets ({pflogLayout} layout)");
+            if (replayer.Interrupted)
+            {
+                ctx.Err.WriteLine($"pfsim: interrupted after {replayer.Stats.Records} records; the summary covers those");
+                return ExitCodes.Interrupted;
+            }
             // Damage skipped under --keep-going still means the input was wrong.
             return errors.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
@@ -222,19 +244,12 @@ internal static class ReplayCommand
         }
     }
 
-    private static void RunLive(CliContext ctx, Replayer replayer, string ifname)
+    private static void RunLive(CliContext ctx, Replayer replayer, string ifname, CancellationToken stop)
     {
         using var capture = LiveCapture.Open(ifname, out var error);
         if (capture is null) throw new CliExit(ExitCodes.Usage, $"pfsim: {error}");
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += stop;
-        try
-        {
-            ctx.Err.WriteLine($"pfsim: replaying live packets from {ifname} (link type {LinkTypes.Name(capture.LinkType)}); Ctrl-C stops");
-            replayer.Run(capture, cancel.Token);
-        }
-        finally { Console.CancelKeyPress -= stop; }
+        ctx.Err.WriteLine($"pfsim: replaying live packets from {ifname} (link type {LinkTypes.Name(capture.LinkType)}); Ctrl-C stops");
+        replayer.Run(capture, stop);
     }
 
     /// <summary>Prints each packet as it is replayed: a tcpdump-like line or a JSON object.</summary>

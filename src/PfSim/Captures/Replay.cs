@@ -114,6 +114,10 @@ public sealed partial class Replayer
     public long DefaultInterfaceUses { get; private set; }
     /// <summary>Called now and then (every 16384 records) with the reader's byte position, for a progress bar.</summary>
     public Action<long>? Progress { get; set; }
+    /// <summary>Stops the replay at the next check (every 16384 records), keeping what was replayed: Ctrl-C in the CLI.</summary>
+    public CancellationToken Stop { get; set; }
+    /// <summary><see cref="Stop"/> ended a replay before the end of its capture.</summary>
+    public bool Interrupted { get; private set; }
 
     /// <summary>Replays every record of <paramref name="reader"/>. False when damage stopped it (see <see cref="Errors"/>); the packets before were all replayed.</summary>
     public bool Run(CaptureReader reader)
@@ -124,7 +128,11 @@ public sealed partial class Replayer
             while (reader.TryRead(out var p))
             {
                 Process(p, reader.Name, reader);
-                if ((p.Index & 0x3FFF) == 0) Progress?.Invoke(reader.BytePosition);
+                if ((p.Index & 0x3FFF) == 0)
+                {
+                    Progress?.Invoke(reader.BytePosition);
+                    if (Stop.IsCancellationRequested) { Interrupted = true; break; }
+                }
             }
             return true;
         }

@@ -114,5 +114,13 @@ public class ReadAheadStreamTests
         var plain = Run(false);
         Assert.Equal(60000, plain.Item1);
         Assert.Equal(plain, Run(true));
+
+        // Ctrl-C (the Stop token) ends the replay at the next check, after whole packets, and says so.
+        var fw = new Firewall(conf);
+        var stopped = new Replayer(fw, new ReplayOptions { Interface = "em0", Dir = Direction.In }) { Stop = new CancellationToken(true) };
+        using (var r = new CaptureReader(new MemoryStream(ms.ToArray()), "t.pcap", readAhead: true)) Assert.True(stopped.Run(r));
+        Assert.True(stopped.Interrupted);
+        Assert.Equal(16384, stopped.Stats.Records);
+        Assert.Equal(16384, stopped.Stats.Packets);
     }
 }
