@@ -47,7 +47,8 @@ printf 'pass in quick on em0 proto tcp to port 22\npass in on em0 proto tcp to p
 # --- the comparison ---------------------------------------------------------------------------------------------------
 # Each case runs with both builds from the repository root; @OUT@ is an empty directory the command may write into
 # (the same path for both, so printed paths agree); what it writes there is compared too. STDIN=FILE feeds stdin;
-# NORMALIZE=SED_EXPRESSION is applied first to its stdout and the files it wrote (to drop timings).
+# NORMALIZE=SED_EXPRESSION is applied first to its stdout and the files it wrote (to drop timings); LOCALE=NAME runs
+# it under that locale (LANG and LC_ALL).
 out=$work/out
 cases=0; differ=0
 run() {
@@ -59,7 +60,7 @@ run() {
     local dir=$work/$b/$cases; mkdir -p "$dir"
     local cmd
     if [ $b = jit ]; then cmd=("${jit[@]}"); else cmd=("$aot"); fi
-    "${cmd[@]}" "${args[@]}" <"${STDIN:-/dev/null}" >"$dir/stdout" 2>"$dir/stderr"
+    env ${LOCALE:+LANG=$LOCALE LC_ALL=$LOCALE} "${cmd[@]}" "${args[@]}" <"${STDIN:-/dev/null}" >"$dir/stdout" 2>"$dir/stderr"
     echo $? >"$dir/status"
     if [ -n "${NORMALIZE:-}" ]; then find "$out" "$dir/stdout" -type f -exec sed -i -E "$NORMALIZE" {} +; fi
     mv "$out" "$dir/files"
@@ -102,6 +103,7 @@ run "lab seed" lab captures/labs/seed/lab.yaml
 run "lab routed" lab captures/labs/routed/lab.yaml
 run "lab --explain" lab captures/labs/seed/lab.yaml --explain --tool traceroute --ruleset C
 run "lab --trace" lab captures/labs/seed/lab.yaml --trace --tool ping --from ubuntu --ruleset D
+LOCALE=de_DE.UTF-8 run "lab --trace, German locale" lab captures/labs/seed/lab.yaml --trace --tool traceroute --ruleset C
 run "lab --json" lab --json captures/labs/seed/lab.yaml
 run "lab --json --explain" lab --json --explain captures/labs/routed/lab.yaml
 run "lab --write-pcap --write-pflog --report" lab captures/labs/seed/lab.yaml --ruleset D --write-pcap @OUT@/seed.pcap --write-pflog @OUT@/seed.pflog --report @OUT@/seed.html
